@@ -1,0 +1,423 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/agentdesk/agentdesk/ent"
+	"github.com/agentdesk/agentdesk/ent/changelog"
+	"github.com/agentdesk/agentdesk/ent/claim"
+	"github.com/agentdesk/agentdesk/ent/complaint"
+	"github.com/agentdesk/agentdesk/ent/customer"
+	"github.com/agentdesk/agentdesk/ent/insurancepolicy"
+	"github.com/agentdesk/agentdesk/ent/interaction"
+	"github.com/agentdesk/agentdesk/ent/notification"
+	"github.com/agentdesk/agentdesk/ent/portrait"
+	"github.com/agentdesk/agentdesk/ent/serviceplan"
+	"github.com/agentdesk/agentdesk/ent/task"
+	"github.com/agentdesk/agentdesk/ent/toolkititem"
+)
+
+// Collection names of the change log; the sync protocol uses the same.
+const (
+	Customers     = "customers"
+	Portraits     = "portraits"
+	Policies      = "policies"
+	Interactions  = "interactions"
+	Tasks         = "tasks"
+	ServicePlans  = "service_plans"
+	Complaints    = "complaints"
+	Claims        = "claims"
+	ToolkitItems  = "toolkit_items"
+	Notifications = "notifications"
+)
+
+// ErrOutsideTx is returned when a synced record is written other than
+// through WithTx: such a write would not reach the change log.
+var ErrOutsideTx = errors.New("store: synced records are written only inside store.WithTx")
+
+// changeLogLock is the PostgreSQL advisory-lock key under which change-log
+// sequence numbers are drawn; held until commit, it makes the sequence
+// grow in commit order.
+const changeLogLock = 0x6167656e74646b // "agentdk"
+
+// collectionInfo says how to find a synced record's scope keys.
+type collectionInfo struct {
+	name        string
+	table       string
+	customerCol string // "" when the record has no customer
+	agentCol    string // "" when the record's owner is its customer's agent
+}
+
+// synced maps ent type names to their collections. A type not listed here
+// is not change-logged.
+var synced = map[string]collectionInfo{
+	ent.TypeCustomer:        {Customers, customer.Table, "id", "agent_id"},
+	ent.TypePortrait:        {Portraits, portrait.Table, "customer_id", ""},
+	ent.TypeInsurancePolicy: {Policies, insurancepolicy.Table, "customer_id", ""},
+	ent.TypeInteraction:     {Interactions, interaction.Table, "customer_id", ""},
+	ent.TypeTask:            {Tasks, task.Table, "customer_id", ""},
+	ent.TypeServicePlan:     {ServicePlans, serviceplan.Table, "customer_id", ""},
+	ent.TypeComplaint:       {Complaints, complaint.Table, "customer_id", ""},
+	ent.TypeClaim:           {Claims, claim.Table, "customer_id", ""},
+	ent.TypeToolkitItem:     {ToolkitItems, toolkititem.Table, "", ""},
+	ent.TypeNotification:    {Notifications, notification.Table, "customer_id", "agent_id"},
+}
+
+// Change is one entry of the change log as a transaction produced it.
+type Change struct {
+	Seq        int64
+	Collection string
+	ID         uuid.UUID
+	Op         changelog.Op
+	Version    int64
+	CustomerID *uuid.UUID
+	AgentID    *uuid.UUID
+}
+
+type changeKey struct{}
+
+// changeBuffer collects the changes of one transaction, one per record: a
+// record changed twice in a transaction is logged once, with its last
+// version.
+type changeBuffer struct {
+	dialect string
+	mu      sync.Mutex
+	byKey   map[string]int
+	changes []Change
+}
+
+func (b *changeBuffer) add(c Change) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := c.Collection + "/" + c.ID.String()
+	if i, ok := b.byKey[k]; ok {
+		b.changes[i] = c
+		return
+	}
+	b.byKey[k] = len(b.changes)
+	b.changes = append(b.changes, c)
+}
+
+// WithTx runs fn in a transaction and commits it when fn returns nil. Every
+// synced record that fn writes (through tx and ctx) is appended to the
+// change log in the same transaction; the sequence numbers are drawn at
+// commit under a lock, so the log grows in commit order. fn must use the
+// ctx it is given.
+func (s *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) (err error) {
+	_, err = s.WithTxChanges(ctx, fn)
+	return err
+}
+
+// WithTxChanges is WithTx that also returns the committed change-log
+// entries, for callers that announce them.
+func (s *DB) WithTxChanges(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) (changes []Change, err error) {
+	tx, err := s.Client.Tx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	buf := &changeBuffer{dialect: s.Dialect, byKey: map[string]int{}}
+	txCtx := context.WithValue(ctx, changeKey{}, buf)
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			if rerr := tx.Rollback(); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+			}
+		}
+	}()
+	if err = fn(txCtx, tx); err != nil {
+		return nil, err
+	}
+	if changes, err = s.appendChanges(ctx, tx, buf); err != nil {
+		return nil, fmt.Errorf("append change log: %w", err)
+	}
+	if err = tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	s.notify(changes)
+	return changes, nil
+}
+
+// appendChanges writes the buffered changes. On PostgreSQL it first takes
+// a transaction-scoped advisory lock, released by the commit, so that no
+// two transactions draw sequence numbers concurrently: a transaction with a
+// higher sequence number commits after every lower one. On SQLite the
+// write transaction itself holds the database lock.
+func (s *DB) appendChanges(ctx context.Context, tx *ent.Tx, buf *changeBuffer) ([]Change, error) {
+	buf.mu.Lock()
+	changes := buf.changes
+	buf.mu.Unlock()
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	if s.Dialect == dialect.Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(changeLogLock)); err != nil {
+			return nil, fmt.Errorf("lock: %w", err)
+		}
+	}
+	at := s.clock.Now()
+	const chunk = 1000 // 8 columns each, well under PostgreSQL's 65535 parameters
+	for start := 0; start < len(changes); start += chunk {
+		end := min(start+chunk, len(changes))
+		builders := make([]*ent.ChangeLogCreate, 0, end-start)
+		for _, c := range changes[start:end] {
+			builders = append(builders, tx.ChangeLog.Create().
+				SetCollection(c.Collection).SetRecordID(c.ID).SetOp(c.Op).SetVersion(c.Version).
+				SetNillableCustomerID(c.CustomerID).SetNillableAgentID(c.AgentID).SetCommittedAt(at))
+		}
+		rows, err := tx.ChangeLog.CreateBulk(builders...).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range rows {
+			changes[start+i].Seq = r.ID
+		}
+	}
+	return changes, nil
+}
+
+// changeHook bumps the version of every synced record a mutation touches
+// and records the change in the transaction's buffer.
+func changeHook(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		info, ok := synced[m.Type()]
+		if !ok {
+			return next.Mutate(ctx, m)
+		}
+		buf, _ := ctx.Value(changeKey{}).(*changeBuffer)
+		if buf == nil {
+			return nil, fmt.Errorf("%s %s: %w", m.Op(), m.Type(), ErrOutsideTx)
+		}
+		switch {
+		case m.Op().Is(ent.OpCreate):
+			return createChange(ctx, next, m, info, buf)
+		case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
+			return updateChange(ctx, next, m, info, buf)
+		default:
+			return deleteChange(ctx, next, m, info, buf)
+		}
+	})
+}
+
+type idMutation interface {
+	ent.Mutation
+	ID() (uuid.UUID, bool)
+	IDs(context.Context) ([]uuid.UUID, error)
+	WhereP(...func(*entsql.Selector))
+	Client() *ent.Client
+}
+
+func createChange(ctx context.Context, next ent.Mutator, m ent.Mutation, info collectionInfo, buf *changeBuffer) (ent.Value, error) {
+	im, ok := m.(idMutation)
+	if !ok {
+		return nil, fmt.Errorf("store: %s mutation lacks ids", m.Type())
+	}
+	v, err := next.Mutate(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	id, _ := im.ID()
+	version, _ := m.Field("version")
+	c := Change{Collection: info.name, ID: id, Op: changelog.OpUpsert, Version: asInt64(version)}
+	switch info.customerCol {
+	case "":
+	case "id":
+		c.CustomerID = &id
+	default:
+		c.CustomerID = uuidField(m, info.customerCol)
+	}
+	if info.agentCol != "" {
+		c.AgentID = uuidField(m, info.agentCol)
+	}
+	buf.add(c)
+	return v, nil
+}
+
+func updateChange(ctx context.Context, next ent.Mutator, m ent.Mutation, info collectionInfo, buf *changeBuffer) (ent.Value, error) {
+	im, ok := m.(idMutation)
+	if !ok {
+		return nil, fmt.Errorf("store: %s mutation lacks ids", m.Type())
+	}
+	ids, err := im.IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return next.Mutate(ctx, m)
+	}
+	if m.Op().Is(ent.OpUpdate) {
+		// Pin a bulk update to the rows found, so a row committed by another
+		// transaction in between is not changed without a log entry.
+		im.WhereP(entsql.FieldIn("id", ids...))
+	}
+	if err := m.AddField("version", int64(1)); err != nil {
+		return nil, fmt.Errorf("bump version: %w", err)
+	}
+	v, err := next.Mutate(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := loadScopes(ctx, im.Client(), buf.dialect, info, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		buf.add(Change{Collection: info.name, ID: r.id, Op: changelog.OpUpsert, Version: r.version,
+			CustomerID: r.customerID, AgentID: r.agentID})
+	}
+	return v, nil
+}
+
+func deleteChange(ctx context.Context, next ent.Mutator, m ent.Mutation, info collectionInfo, buf *changeBuffer) (ent.Value, error) {
+	im, ok := m.(idMutation)
+	if !ok {
+		return nil, fmt.Errorf("store: %s mutation lacks ids", m.Type())
+	}
+	ids, err := im.IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return next.Mutate(ctx, m)
+	}
+	im.WhereP(entsql.FieldIn("id", ids...))
+	rows, err := loadScopes(ctx, im.Client(), buf.dialect, info, ids)
+	if err != nil {
+		return nil, err
+	}
+	v, err := next.Mutate(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		buf.add(Change{Collection: info.name, ID: r.id, Op: changelog.OpDelete, Version: r.version + 1,
+			CustomerID: r.customerID, AgentID: r.agentID})
+	}
+	return v, nil
+}
+
+type scopeRow struct {
+	id         uuid.UUID
+	version    int64
+	customerID *uuid.UUID
+	agentID    *uuid.UUID
+}
+
+// loadScopes reads the version and scope keys of records inside the
+// mutation's transaction.
+func loadScopes(ctx context.Context, c *ent.Client, dial string, info collectionInfo, ids []uuid.UUID) ([]scopeRow, error) {
+	cols := []string{"id", "version"}
+	if info.customerCol != "" {
+		cols = append(cols, info.customerCol)
+	}
+	if info.agentCol != "" {
+		cols = append(cols, info.agentCol)
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	query, qargs := entsql.Dialect(dial).Select(cols...).From(entsql.Table(info.table)).
+		Where(entsql.In("id", args...)).Query()
+	rows, err := c.QueryContext(ctx, query, qargs...)
+	if err != nil {
+		return nil, fmt.Errorf("load %s scopes: %w", info.name, err)
+	}
+	defer rows.Close()
+	var out []scopeRow
+	for rows.Next() {
+		var (
+			r        scopeRow
+			cust, ag uuid.NullUUID
+		)
+		dest := []any{&r.id, &r.version}
+		if info.customerCol != "" {
+			dest = append(dest, &cust)
+		}
+		if info.agentCol != "" {
+			dest = append(dest, &ag)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("scan %s scope: %w", info.name, err)
+		}
+		if cust.Valid {
+			r.customerID = &cust.UUID
+		}
+		if ag.Valid {
+			r.agentID = &ag.UUID
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func uuidField(m ent.Mutation, name string) *uuid.UUID {
+	v, ok := m.Field(name)
+	if !ok {
+		return nil
+	}
+	switch id := v.(type) {
+	case uuid.UUID:
+		return &id
+	case *uuid.UUID:
+		return id
+	}
+	return nil
+}
+
+func asInt64(v ent.Value) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case int:
+		return int64(n)
+	}
+	return 0
+}
+
+// Listener is told of every committed batch of changes, after commit.
+type Listener func(changes []Change)
+
+// Subscribe registers l for the changes this process commits; the returned
+// function removes it. (Other replicas' changes arrive through polling
+// the log.)
+func (s *DB) Subscribe(l Listener) (unsubscribe func()) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	s.nextL++
+	id := s.nextL
+	if s.listeners == nil {
+		s.listeners = map[int]Listener{}
+	}
+	s.listeners[id] = l
+	return func() {
+		s.lmu.Lock()
+		delete(s.listeners, id)
+		s.lmu.Unlock()
+	}
+}
+
+func (s *DB) notify(changes []Change) {
+	if len(changes) == 0 {
+		return
+	}
+	s.lmu.Lock()
+	ls := make([]Listener, 0, len(s.listeners))
+	for _, l := range s.listeners {
+		ls = append(ls, l)
+	}
+	s.lmu.Unlock()
+	for _, l := range ls {
+		l(changes)
+	}
+}

@@ -1,0 +1,248 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/agentdesk/agentdesk/ent"
+	"github.com/agentdesk/agentdesk/ent/changelog"
+	"github.com/agentdesk/agentdesk/ent/customer"
+	"github.com/agentdesk/agentdesk/ent/task"
+	"github.com/agentdesk/agentdesk/internal/clock"
+	"github.com/agentdesk/agentdesk/internal/store"
+	"github.com/agentdesk/agentdesk/internal/store/storetest"
+)
+
+type logEntry struct {
+	Collection string
+	ID         uuid.UUID
+	Op         changelog.Op
+	Version    int64
+	CustomerID uuid.UUID
+}
+
+func readLog(t *testing.T, db *store.DB, after int64) []logEntry {
+	t.Helper()
+	rows, err := db.Client.ChangeLog.Query().Where(changelog.IDGT(after)).Order(ent.Asc(changelog.FieldID)).All(context.Background())
+	if err != nil {
+		t.Fatalf("read change log: %v", err)
+	}
+	out := make([]logEntry, 0, len(rows))
+	for _, r := range rows {
+		e := logEntry{Collection: r.Collection, ID: r.RecordID, Op: r.Op, Version: r.Version}
+		if r.CustomerID != nil {
+			e.CustomerID = *r.CustomerID
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func maxSeq(t *testing.T, db *store.DB) int64 {
+	t.Helper()
+	n, err := db.Client.ChangeLog.Query().Aggregate(ent.Max(changelog.FieldID)).Int(context.Background())
+	if err != nil {
+		// no rows: Max is NULL
+		return 0
+	}
+	return int64(n)
+}
+
+func TestChangeLogOneEntryPerCommittedChange(t *testing.T) {
+	fc := clock.NewFake(time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC))
+	storetest.EachWith(t, storetest.Options{Clock: fc}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var cust *ent.Customer
+		var tk *ent.Task
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) (err error) {
+			cust, err = tx.Customer.Create().SetName("王芳").Save(ctx)
+			if err != nil {
+				return err
+			}
+			tk, err = tx.Task.Create().SetCustomerID(cust.ID).SetTitle("续保回访").Save(ctx)
+			return err
+		})
+		want := []logEntry{
+			{store.Customers, cust.ID, changelog.OpUpsert, 1, cust.ID},
+			{store.Tasks, tk.ID, changelog.OpUpsert, 1, cust.ID},
+		}
+		if diff := cmp.Diff(want, readLog(t, db, 0)); diff != "" {
+			t.Fatalf("after create: change log mismatch (-want +got):\n%s", diff)
+		}
+		after := maxSeq(t, db)
+
+		// An update bumps the version; updating twice in one transaction is
+		// one entry with the last version.
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			if err := tx.Task.UpdateOneID(tk.ID).SetStatus(task.StatusDone).Exec(ctx); err != nil {
+				return err
+			}
+			return tx.Task.UpdateOneID(tk.ID).SetSkipReason("").Exec(ctx)
+		})
+		want = []logEntry{{store.Tasks, tk.ID, changelog.OpUpsert, 3, cust.ID}}
+		if diff := cmp.Diff(want, readLog(t, db, after)); diff != "" {
+			t.Fatalf("after update: change log mismatch (-want +got):\n%s", diff)
+		}
+		got, err := db.Client.Task.Get(ctx, tk.ID)
+		if err != nil || got.Version != 3 {
+			t.Fatalf("task version = %v (%v), want 3", got, err)
+		}
+		after = maxSeq(t, db)
+
+		// A bulk update logs every row it changed.
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.Update().Where(customer.ID(cust.ID)).SetOccupation("教师").Exec(ctx)
+		})
+		want = []logEntry{{store.Customers, cust.ID, changelog.OpUpsert, 2, cust.ID}}
+		if diff := cmp.Diff(want, readLog(t, db, after)); diff != "" {
+			t.Fatalf("after bulk update: change log mismatch (-want +got):\n%s", diff)
+		}
+		after = maxSeq(t, db)
+
+		// A rolled-back transaction leaves nothing.
+		boom := errors.New("boom")
+		err = db.WithTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+			if _, err := tx.Customer.Create().SetName("李雷").Save(ctx); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("WithTx error = %v, want boom", err)
+		}
+		if got := readLog(t, db, after); len(got) != 0 {
+			t.Fatalf("rolled-back transaction logged %v", got)
+		}
+		if n := db.Client.Customer.Query().CountX(ctx); n != 1 {
+			t.Fatalf("customers after rollback = %d, want 1", n)
+		}
+
+		// A delete is a tombstone with the next version.
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Task.DeleteOneID(tk.ID).Exec(ctx)
+		})
+		want = []logEntry{{store.Tasks, tk.ID, changelog.OpDelete, 4, cust.ID}}
+		if diff := cmp.Diff(want, readLog(t, db, after)); diff != "" {
+			t.Fatalf("after delete: change log mismatch (-want +got):\n%s", diff)
+		}
+		e, err := db.Client.ChangeLog.Query().Where(changelog.RecordID(tk.ID), changelog.OpEQ(changelog.OpDelete)).Only(ctx)
+		if err != nil || !e.CommittedAt.Equal(fc.Now()) {
+			t.Fatalf("tombstone committed_at = %v (%v), want the injected clock %v", e, err, fc.Now())
+		}
+
+		// Records that are not synced never reach the log.
+		after = maxSeq(t, db)
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Team.Create().SetName("A组").Exec(ctx)
+		})
+		if got := readLog(t, db, after); len(got) != 0 {
+			t.Fatalf("unsynced write logged %v", got)
+		}
+	})
+}
+
+func TestSyncedWriteOutsideTxIsRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		_, err := db.Client.Customer.Create().SetName("王芳").Save(context.Background())
+		if !errors.Is(err, store.ErrOutsideTx) {
+			t.Fatalf("Create outside WithTx: error = %v, want ErrOutsideTx", err)
+		}
+	})
+}
+
+func TestWithTxChangesAndListeners(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var heard []store.Change
+		unsub := db.Subscribe(func(c []store.Change) { heard = append(heard, c...) })
+		changes, err := db.WithTxChanges(context.Background(), func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.Create().SetName("张伟").Exec(ctx)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(changes) != 1 || changes[0].Seq == 0 || changes[0].Collection != store.Customers {
+			t.Fatalf("changes = %+v, want one customer change with a sequence", changes)
+		}
+		if diff := cmp.Diff(changes, heard); diff != "" {
+			t.Fatalf("listener heard (-want +got):\n%s", diff)
+		}
+		unsub()
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error { return tx.Customer.Create().SetName("赵敏").Exec(ctx) })
+		if len(heard) != 1 {
+			t.Fatalf("unsubscribed listener heard %d changes", len(heard))
+		}
+	})
+}
+
+// TestChangeLogCommitOrder makes transaction A write first and commit last
+// while B commits in between, with a reader in the middle: the sequence
+// numbers follow commit order, so a reader that saw B's entry can never
+// later find A's below it.
+func TestChangeLogCommitOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect == dialect.SQLite {
+			// SQLite write transactions are serial (BEGIN IMMEDIATE): B
+			// cannot begin while A is open, so the interleaving cannot occur.
+			t.Skip("SQLite serializes writers; the interleaving is PostgreSQL's")
+		}
+		ctx := context.Background()
+		aWrote := make(chan struct{})
+		releaseA := make(chan struct{})
+		aDone := make(chan error, 1)
+		var aID uuid.UUID
+		go func() {
+			aDone <- db.WithTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+				c, err := tx.Customer.Create().SetName("A").Save(ctx)
+				if err != nil {
+					return err
+				}
+				aID = c.ID
+				close(aWrote)
+				<-releaseA
+				return nil
+			})
+		}()
+		<-aWrote
+		var bID uuid.UUID
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			c, err := tx.Customer.Create().SetName("B").Save(ctx)
+			bID = c.ID
+			return err
+		})
+		// The reader pulls between B's commit and A's.
+		seen := readLog(t, db, 0)
+		if diff := cmp.Diff([]uuid.UUID{bID}, ids(seen)); diff != "" {
+			t.Fatalf("reader in the middle (-want +got):\n%s", diff)
+		}
+		cursor := maxSeq(t, db)
+		close(releaseA)
+		if err := <-aDone; err != nil {
+			t.Fatal(err)
+		}
+		// Pulling on from the cursor must still deliver A.
+		if diff := cmp.Diff([]uuid.UUID{aID}, ids(readLog(t, db, cursor))); diff != "" {
+			t.Fatalf("after A commits, pull from cursor %d (-want +got):\n%s", cursor, diff)
+		}
+	})
+}
+
+func ids(es []logEntry) []uuid.UUID {
+	out := make([]uuid.UUID, len(es))
+	for i, e := range es {
+		out[i] = e.ID
+	}
+	return out
+}
+
+func mustTx(t *testing.T, db *store.DB, fn func(ctx context.Context, tx *ent.Tx) error) {
+	t.Helper()
+	if err := db.WithTx(context.Background(), fn); err != nil {
+		t.Fatalf("WithTx: %v", err)
+	}
+}

@@ -1,0 +1,157 @@
+// Package store opens AgentDesk's database (embedded SQLite by default,
+// PostgreSQL for scale-out), applies the versioned migrations, and owns the
+// one write path of synced records: WithTx, whose transactions append every
+// change to the commit-ordered change log.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"modernc.org/sqlite"
+
+	"github.com/agentdesk/agentdesk/ent"
+	"github.com/agentdesk/agentdesk/internal/clock"
+)
+
+var registerSQLite3 sync.Once
+
+// DB is an open database: the ent client, the SQL handle beneath it and
+// which dialect it speaks.
+type DB struct {
+	Client  *ent.Client
+	SQL     *sql.DB
+	Dialect string // dialect.SQLite or dialect.Postgres
+	clock   clock.Clock
+
+	lmu       sync.Mutex
+	listeners map[int]Listener
+	nextL     int
+}
+
+// Options tune Open.
+type Options struct {
+	// Clock stamps change-log entries; the system clock when nil.
+	Clock clock.Clock
+	// MaxOpenConns caps the pool (0: the driver's default for PostgreSQL,
+	// 8 for SQLite).
+	MaxOpenConns int
+}
+
+// DefaultURL is the database used when DATABASE_URL is empty: SQLite in
+// the data directory.
+func DefaultURL(dataDir string) string {
+	return "sqlite:" + filepath.Join(dataDir, "agentdesk.db")
+}
+
+// Redact returns the URL with any password replaced, for logs.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil {
+		return rawURL
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Open connects to the database that rawURL names: postgres:// or
+// postgresql:// for PostgreSQL, sqlite:PATH for an SQLite file (created
+// with its directory when missing). It does not migrate; call Migrate.
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
+	var (
+		db   *sql.DB
+		dial string
+		err  error
+	)
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		dial = dialect.Postgres
+		db, err = sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		if opts.MaxOpenConns > 0 {
+			db.SetMaxOpenConns(opts.MaxOpenConns)
+		}
+		db.SetMaxIdleConns(10)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		dial = dialect.SQLite
+		dsn, derr := sqliteDSN(strings.TrimPrefix(rawURL, "sqlite:"))
+		if derr != nil {
+			return nil, derr
+		}
+		registerSQLite3.Do(func() { sql.Register("sqlite3", &sqlite.Driver{}) })
+		db, err = sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		n := opts.MaxOpenConns
+		if n <= 0 {
+			n = 8
+		}
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+	default:
+		return nil, fmt.Errorf("unsupported DATABASE_URL scheme in %q: want postgres:// or sqlite:", Redact(rawURL))
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dial, err)
+	}
+	s := &DB{SQL: db, Dialect: dial, clock: opts.Clock}
+	s.Client = ent.NewClient(ent.Driver(entsql.OpenDB(dial, db)))
+	s.Client.Use(changeHook)
+	return s, nil
+}
+
+// sqliteDSN builds the modernc DSN for a file path (or ":memory:" and
+// "file:…" forms used by tests): foreign keys on, WAL, immediate write
+// transactions, and times in SQLite's own format.
+func sqliteDSN(path string) (string, error) {
+	const pragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	if path == "" {
+		return "", errors.New("sqlite: empty path in DATABASE_URL")
+	}
+	if strings.HasPrefix(path, "file:") {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		return path + sep + pragmas, nil
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	return "file:" + path + "?" + pragmas, nil
+}
+
+// Ping reports whether the database answers.
+func (s *DB) Ping(ctx context.Context) error { return s.SQL.PingContext(ctx) }
+
+// Now is the store's clock.
+func (s *DB) Now() time.Time { return s.clock.Now() }
+
+// Close closes the client and its pool.
+func (s *DB) Close() error { return s.Client.Close() }
