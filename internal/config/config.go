@@ -1,0 +1,118 @@
+// Package config reads AgentDesk's settings from the environment (and the
+// flags that override them). Only cmd/agentdesk's run calls Load.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is every setting of the server and the commands.
+type Config struct {
+	Addr            string        `env:"AGENTDESK_ADDR" envDefault:"127.0.0.1:8080"`
+	DatabaseURL     string        `env:"DATABASE_URL"`
+	DataDir         string        `env:"AGENTDESK_DATA_DIR" envDefault:"./data"`
+	JWTSigningKey   string        `env:"AGENTDESK_JWT_SIGNING_KEY"`
+	EncryptionKey   string        `env:"AGENTDESK_ENCRYPTION_KEY"`
+	DemoPassword    string        `env:"AGENTDESK_DEMO_PASSWORD"`
+	FCMProjectID    string        `env:"AGENTDESK_FCM_PROJECT_ID"`
+	FCMCredentials  string        `env:"GOOGLE_APPLICATION_CREDENTIALS"`
+	FCMEndpoint     string        `env:"AGENTDESK_FCM_ENDPOINT"`
+	LogLevel        string        `env:"AGENTDESK_LOG_LEVEL" envDefault:"info"`
+	ShutdownTimeout time.Duration `env:"AGENTDESK_SHUTDOWN_TIMEOUT" envDefault:"15s"`
+	BodyLimit       int64         `env:"AGENTDESK_BODY_LIMIT" envDefault:"1048576"`
+	BulkBodyLimit   int64         `env:"AGENTDESK_BULK_BODY_LIMIT" envDefault:"33554432"`
+	CORSOrigins     []string      `env:"AGENTDESK_CORS_ORIGINS" envSeparator:","`
+
+	// Demo is set by `serve --demo`, not by the environment.
+	Demo bool `env:"-"`
+}
+
+// Load reads the configuration from environ (os.Environ's format).
+func Load(environ []string) (Config, error) {
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Environment: env.ToMap(environ)}); err != nil {
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("AGENTDESK_ADDR is empty"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("AGENTDESK_DATA_DIR is empty"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
+		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		errs = append(errs, errors.New("DATABASE_URL must start with postgres://, postgresql:// or sqlite:"))
+	}
+	if _, err := c.SlogLevel(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.BodyLimit <= 0 || c.BulkBodyLimit < c.BodyLimit {
+		errs = append(errs, errors.New("AGENTDESK_BODY_LIMIT must be positive and not above AGENTDESK_BULK_BODY_LIMIT"))
+	}
+	return errors.Join(errs...)
+}
+
+// SlogLevel parses LogLevel.
+func (c Config) SlogLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("AGENTDESK_LOG_LEVEL: %w", err)
+	}
+	return l, nil
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "set (masked)"
+}
+
+// LogValue lists the settings for a start-up log line with secrets masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("database_url", redactURL(c.DatabaseURL)),
+		slog.String("data_dir", c.DataDir),
+		slog.String("jwt_signing_key", mask(c.JWTSigningKey)),
+		slog.String("encryption_key", mask(c.EncryptionKey)),
+		slog.String("demo_password", mask(c.DemoPassword)),
+		slog.String("fcm_project_id", c.FCMProjectID),
+		slog.String("fcm_credentials", mask(c.FCMCredentials)),
+		slog.String("fcm_endpoint", c.FCMEndpoint),
+		slog.String("log_level", c.LogLevel),
+		slog.Bool("demo", c.Demo),
+	)
+}
+
+// String formats the settings with secrets masked, so a stray %v in a
+// log cannot leak them.
+func (c Config) String() string { return c.LogValue().String() }
+
+// GoString is String, for %#v.
+func (c Config) GoString() string { return c.String() }
+
+// redactURL hides a password in a database URL.
+func redactURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return u
+	}
+	userinfo := u[scheme+3 : at]
+	if name, _, ok := strings.Cut(userinfo, ":"); ok {
+		return u[:scheme+3] + name + ":xxxxx" + u[at:]
+	}
+	return u
+}

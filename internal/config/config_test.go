@@ -1,0 +1,68 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.ShutdownTimeout != 15*time.Second || c.BodyLimit != 1<<20 {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		want    string
+	}{
+		{"bad db scheme", []string{"DATABASE_URL=mysql://x"}, "DATABASE_URL"},
+		{"bad level", []string{"AGENTDESK_LOG_LEVEL=loud"}, "AGENTDESK_LOG_LEVEL"},
+		{"bad duration", []string{"AGENTDESK_SHUTDOWN_TIMEOUT=soon"}, `invalid duration "soon"`},
+		{"limits", []string{"AGENTDESK_BODY_LIMIT=10", "AGENTDESK_BULK_BODY_LIMIT=5"}, "BODY_LIMIT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(tt.environ)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load(%v) error = %v, want mention of %s", tt.environ, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLogValueMasksSecrets(t *testing.T) {
+	c, err := Load([]string{
+		"DATABASE_URL=postgres://app:hunter2@db:5432/agentdesk",
+		"AGENTDESK_JWT_SIGNING_KEY=jwt-secret-material",
+		"AGENTDESK_ENCRYPTION_KEY=enc-secret-material",
+		"AGENTDESK_DEMO_PASSWORD=demo-secret",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("config", "config", c)
+	out := b.String()
+	for _, secret := range []string{"hunter2", "jwt-secret-material", "enc-secret-material", "demo-secret"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log line leaks %q: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "postgres://app:xxxxx@db:5432/agentdesk") {
+		t.Errorf("log line lacks the redacted URL: %s", out)
+	}
+	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
+		if strings.Contains(s, "hunter2") || strings.Contains(s, "secret-material") {
+			t.Errorf("formatting the config leaks a secret: %s", s)
+		}
+	}
+}
