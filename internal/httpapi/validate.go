@@ -134,12 +134,16 @@ func (sr *specRouter) find(req *http.Request, echoPath string, echoValues []stri
 var registerDecoders sync.Once
 
 // registerBodyDecoders lets kin-openapi read the media types AgentDesk uses
-// that it does not know, or knows differently: NDJSON and CSV are validated
-// as plain strings, problem+json as JSON.
+// that it does not know, or knows differently: NDJSON, CSV, HTML, the YAML
+// of /openapi.yaml and server-sent event streams are validated as plain
+// strings (the contract types them so), problem+json as JSON.
 func registerBodyDecoders() {
 	registerDecoders.Do(func() {
 		openapi3filter.RegisterBodyDecoder("application/x-ndjson", openapi3filter.PlainBodyDecoder)
 		openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("application/yaml", openapi3filter.PlainBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder)
 		openapi3filter.RegisterBodyDecoder(ProblemContentType, openapi3filter.JSONBodyDecoder)
 	})
 }

@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	agentdesk "github.com/agentdesk/agentdesk"
+	"github.com/agentdesk/agentdesk/api"
+	"github.com/agentdesk/agentdesk/internal/apperr"
+	"github.com/agentdesk/agentdesk/internal/clock"
+	"github.com/agentdesk/agentdesk/internal/store"
+)
+
+// Deps are what the HTTP layer needs from the rest of the program.
+type Deps struct {
+	DB            *store.DB
+	Logger        *slog.Logger
+	Clock         clock.Clock
+	Registry      *prometheus.Registry
+	BodyLimit     int64 // bytes; 1 MiB when 0
+	BulkBodyLimit int64 // bytes, for sync and batch endpoints; 32 MiB when 0
+}
+
+// Server implements the generated strict server interface: it translates
+// HTTP to calls of the capability packages and back.
+type Server struct {
+	db    *store.DB
+	log   *slog.Logger
+	clock clock.Clock
+	reg   *prometheus.Registry
+}
+
+var _ api.StrictServerInterface = (*Server)(nil)
+
+// Spec parses the embedded contract.
+func Spec() (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	spec, err := loader.LoadFromData(agentdesk.OpenAPIYAML)
+	if err != nil {
+		return nil, fmt.Errorf("parse openapi.yaml: %w", err)
+	}
+	if err := spec.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("openapi.yaml is invalid: %w", err)
+	}
+	return spec, nil
+}
+
+// NewHandler builds the whole HTTP stack: middleware, spec validation, the
+// generated routes and the infrastructure routes.
+func NewHandler(d Deps) (http.Handler, error) {
+	if d.DB == nil || d.Logger == nil || d.Registry == nil {
+		return nil, errors.New("httpapi: DB, Logger and Registry are required")
+	}
+	if d.Clock == nil {
+		d.Clock = clock.System{}
+	}
+	if d.BodyLimit <= 0 {
+		d.BodyLimit = 1 << 20
+	}
+	if d.BulkBodyLimit <= 0 {
+		d.BulkBodyLimit = 32 << 20
+	}
+	spec, err := Spec()
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := Metrics(d.Registry)
+	if err != nil {
+		return nil, err
+	}
+	validator, err := Validator(spec, ValidatorOptions{})
+	if err != nil {
+		return nil, err
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = NewErrorHandler(d.Logger)
+	e.Use(
+		RequestID(),
+		AccessLog(d.Logger),
+		metrics,
+		Recover(d.Logger),
+		SecurityHeaders(),
+		BodyLimit(d.BodyLimit, map[string]int64{
+			"/v1/sync/":              d.BulkBodyLimit,
+			"/v1/integrations/batch": d.BulkBodyLimit,
+		}),
+		validator,
+	)
+	s := &Server{db: d.DB, log: d.Logger, clock: d.Clock, reg: d.Registry}
+	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
+	// The docs bundle is a static asset outside the contract.
+	e.GET(RedocJSPath, RedocJS)
+	return e, nil
+}
+
+func notImplemented(op string) error {
+	return apperr.NotImplemented(op + " is part of the contract but not implemented yet")
+}
+
+// GetHealthz answers while the process serves HTTP.
+func (s *Server) GetHealthz(ctx context.Context, _ api.GetHealthzRequestObject) (api.GetHealthzResponseObject, error) {
+	return api.GetHealthz200JSONResponse{Status: api.HealthStatusOk}, nil
+}
+
+// GetReadyz answers 200 when the database answers, 503 otherwise.
+func (s *Server) GetReadyz(ctx context.Context, _ api.GetReadyzRequestObject) (api.GetReadyzResponseObject, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "readiness: database unreachable", "error", err)
+		return nil, apperr.Unavailable("the database is unreachable")
+	}
+	return api.GetReadyz200JSONResponse{Status: api.ReadinessStatusOk, Checks: map[string]api.CheckState{"database": api.CheckStateOk}}, nil
+}
+
+// GetMetrics exposes the Prometheus metrics in the text format.
+func (s *Server) GetMetrics(ctx context.Context, _ api.GetMetricsRequestObject) (api.GetMetricsResponseObject, error) {
+	mfs, err := s.reg.Gather()
+	if err != nil {
+		return nil, apperr.Internal(fmt.Errorf("gather metrics: %w", err))
+	}
+	var b bytes.Buffer
+	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return nil, apperr.Internal(fmt.Errorf("encode metrics: %w", err))
+		}
+	}
+	return api.GetMetrics200TextResponse(b.String()), nil
+}
+
+// GetOpenapiSpec returns openapi.yaml as written.
+func (s *Server) GetOpenapiSpec(ctx context.Context, _ api.GetOpenapiSpecRequestObject) (api.GetOpenapiSpecResponseObject, error) {
+	return api.GetOpenapiSpec200ApplicationyamlResponse{
+		Body: bytes.NewReader(agentdesk.OpenAPIYAML), ContentLength: int64(len(agentdesk.OpenAPIYAML)),
+	}, nil
+}
+
+// GetDocs renders the contract as a page that needs no internet access.
+func (s *Server) GetDocs(ctx context.Context, _ api.GetDocsRequestObject) (api.GetDocsResponseObject, error) {
+	page := DocsPage("/openapi.yaml")
+	return api.GetDocs200TexthtmlResponse{Body: bytes.NewReader(page), ContentLength: int64(len(page))}, nil
+}
