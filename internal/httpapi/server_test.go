@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,9 +13,12 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/agentdesk/agentdesk/internal/auth"
+	"github.com/agentdesk/agentdesk/internal/clock"
 	"github.com/agentdesk/agentdesk/internal/httpapi"
 	"github.com/agentdesk/agentdesk/internal/obs"
 	"github.com/agentdesk/agentdesk/internal/store"
@@ -40,8 +45,9 @@ func (s *syncBuffer) String() string {
 
 type testServer struct {
 	*httptest.Server
-	logs *syncBuffer
-	spec *openapi3.T
+	logs   *syncBuffer
+	spec   *openapi3.T
+	tokens *auth.Tokens
 }
 
 // startServer runs the real HTTP stack on a loopback listener, plus a route
@@ -49,8 +55,21 @@ type testServer struct {
 func startServer(t *testing.T, db *store.DB) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
+	logger := obs.NewLogger(logs, -4)
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := auth.NewTokens(key, clock.System{}, auth.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := auth.NewService(db, tokens, clock.System{}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := httpapi.NewHandler(httpapi.Deps{
-		DB: db, Logger: obs.NewLogger(logs, -4), Registry: prometheus.NewRegistry(),
+		DB: db, Auth: svc, Logger: logger, Registry: prometheus.NewRegistry(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +81,17 @@ func startServer(t *testing.T, db *store.DB) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{Server: srv, logs: logs, spec: spec}
+	return &testServer{Server: srv, logs: logs, spec: spec, tokens: tokens}
+}
+
+// token signs an access token for a made-up agent of the given role.
+func (ts *testServer) token(t *testing.T, role auth.Role) string {
+	t.Helper()
+	tok, _, err := ts.tokens.Issue(&auth.Viewer{Kind: auth.KindAgent, AgentID: uuid.Must(uuid.NewV7()), Role: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 type response struct {
@@ -143,6 +172,7 @@ func TestScenarios(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ts := startServer(t, db)
 		jsonCT := http.Header{"Content-Type": {"application/json"}}
+		bearer := http.Header{"Authorization": {"Bearer " + ts.token(t, auth.RoleAgent)}}
 		big := `{"username":"agent1","password":"` + strings.Repeat("x", 2<<20) + `"}`
 		tests := []struct {
 			name        string
@@ -167,10 +197,14 @@ func TestScenarios(t *testing.T) {
 				wantProblem: "/validation-failed", wantField: "/password"},
 			{name: "malformed json", method: "POST", path: "/v1/auth/login", header: jsonCT,
 				body: `{"username":`, wantStatus: 400, wantType: "application/problem+json", wantProblem: "/validation-failed"},
-			{name: "bad query parameter", method: "GET", path: "/v1/customers?limit=100000", wantStatus: 400,
+			{name: "bad query parameter", method: "GET", path: "/v1/customers?limit=100000", header: bearer, wantStatus: 400,
 				wantType: "application/problem+json", wantField: "limit"},
-			{name: "bad path id", method: "GET", path: "/v1/customers/not-a-uuid", wantStatus: 400,
+			{name: "bad path id", method: "GET", path: "/v1/customers/not-a-uuid", header: bearer, wantStatus: 400,
 				wantType: "application/problem+json", wantField: "id"},
+			{name: "no token", method: "GET", path: "/v1/customers", wantStatus: 401,
+				wantType: "application/problem+json", wantProblem: "/unauthenticated"},
+			{name: "bad token", method: "GET", path: "/v1/customers", header: http.Header{"Authorization": {"Bearer x.y.z"}}, wantStatus: 401,
+				wantType: "application/problem+json", wantProblem: "/unauthenticated"},
 			{name: "wrong content type", method: "POST", path: "/v1/auth/login", header: http.Header{"Content-Type": {"text/plain"}},
 				body: `hi`, wantStatus: 415, wantType: "application/problem+json", wantProblem: "/unsupported-media-type"},
 			{name: "unknown route", method: "GET", path: "/v1/nope", wantStatus: 404, wantType: "application/problem+json", wantProblem: "/not-found"},
@@ -178,8 +212,10 @@ func TestScenarios(t *testing.T) {
 			{name: "wrong method", method: "DELETE", path: "/healthz", wantStatus: 405, wantType: "application/problem+json", wantProblem: "/method-not-allowed"},
 			{name: "body too large", method: "POST", path: "/v1/auth/login", header: jsonCT, body: big,
 				wantStatus: 413, wantType: "application/problem+json", wantProblem: "/too-large"},
-			{name: "later endpoint answers 501", method: "POST", path: "/v1/auth/login", header: jsonCT,
-				body: `{"username":"agent1","password":"secret-password"}`, wantStatus: 501,
+			{name: "wrong password", method: "POST", path: "/v1/auth/login", header: jsonCT,
+				body: `{"username":"agent1","password":"secret-password"}`, wantStatus: 401,
+				wantType: "application/problem+json", wantProblem: "/unauthenticated"},
+			{name: "later endpoint answers 501", method: "GET", path: "/v1/toolkit/items", header: bearer, wantStatus: 501,
 				wantType: "application/problem+json", wantProblem: "/not-implemented"},
 			{name: "panic becomes 500 without details", method: "GET", path: "/v1/test/panic", wantStatus: 500,
 				wantType: "application/problem+json", wantProblem: "/internal"},

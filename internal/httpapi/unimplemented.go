@@ -70,21 +70,6 @@ func (s *Server) ListAuditEntries(ctx context.Context, request api.ListAuditEntr
 	return nil, notImplemented("ListAuditEntries")
 }
 
-// Login is not implemented yet.
-func (s *Server) Login(ctx context.Context, request api.LoginRequestObject) (api.LoginResponseObject, error) {
-	return nil, notImplemented("Login")
-}
-
-// Logout is not implemented yet.
-func (s *Server) Logout(ctx context.Context, request api.LogoutRequestObject) (api.LogoutResponseObject, error) {
-	return nil, notImplemented("Logout")
-}
-
-// RefreshToken is not implemented yet.
-func (s *Server) RefreshToken(ctx context.Context, request api.RefreshTokenRequestObject) (api.RefreshTokenResponseObject, error) {
-	return nil, notImplemented("RefreshToken")
-}
-
 // ListClaims is not implemented yet.
 func (s *Server) ListClaims(ctx context.Context, request api.ListClaimsRequestObject) (api.ListClaimsResponseObject, error) {
 	return nil, notImplemented("ListClaims")
@@ -215,11 +200,6 @@ func (s *Server) GetInteraction(ctx context.Context, request api.GetInteractionR
 	return nil, notImplemented("GetInteraction")
 }
 
-// GetMe is not implemented yet.
-func (s *Server) GetMe(ctx context.Context, request api.GetMeRequestObject) (api.GetMeResponseObject, error) {
-	return nil, notImplemented("GetMe")
-}
-
 // ListNotifications is not implemented yet.
 func (s *Server) ListNotifications(ctx context.Context, request api.ListNotificationsRequestObject) (api.ListNotificationsResponseObject, error) {
 	return nil, notImplemented("ListNotifications")
@@ -228,11 +208,6 @@ func (s *Server) ListNotifications(ctx context.Context, request api.ListNotifica
 // MarkNotificationRead is not implemented yet.
 func (s *Server) MarkNotificationRead(ctx context.Context, request api.MarkNotificationReadRequestObject) (api.MarkNotificationReadResponseObject, error) {
 	return nil, notImplemented("MarkNotificationRead")
-}
-
-// IssueOAuthToken is not implemented yet.
-func (s *Server) IssueOAuthToken(ctx context.Context, request api.IssueOAuthTokenRequestObject) (api.IssueOAuthTokenResponseObject, error) {
-	return nil, notImplemented("IssueOAuthToken")
 }
 
 // ListPlanRules is not implemented yet.
