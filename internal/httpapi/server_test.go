@@ -52,7 +52,9 @@ type testServer struct {
 
 // startServer runs the real HTTP stack on a loopback listener, plus a route
 // that panics (no route of the product does).
-func startServer(t *testing.T, db *store.DB) *testServer {
+func startServer(t *testing.T, db *store.DB) *testServer { return startServerTB(t, db) }
+
+func startServerTB(t testing.TB, db *store.DB) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := obs.NewLogger(logs, -4)
@@ -102,7 +104,7 @@ type response struct {
 
 // do sends a request and, for every operation of the contract, checks that
 // the response validates against openapi.yaml.
-func (ts *testServer) do(t *testing.T, method, path string, header http.Header, body io.Reader) response {
+func (ts *testServer) do(t testing.TB, method, path string, header http.Header, body io.Reader) response {
 	t.Helper()
 	req, err := http.NewRequest(method, ts.URL+path, body)
 	if err != nil {
@@ -291,3 +293,19 @@ func TestReadyzFailsWithoutDatabase(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// FuzzLoginBody sends arbitrary bodies to the login endpoint through the
+// whole stack: every answer is a documented 4xx, never a 5xx.
+func FuzzLoginBody(f *testing.F) {
+	db := storetest.SQLite(f, storetest.Options{})
+	ts := startServerTB(f, db)
+	for _, s := range []string{`{"username":"agent1","password":"x"}`, `{}`, `{"username":1}`, `[`, "\x00", `{"username":"a","password":"b","x":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res := ts.do(t, "POST", "/v1/auth/login", http.Header{"Content-Type": {"application/json"}}, bytes.NewReader(body))
+		if res.status >= 500 {
+			t.Fatalf("status %d for body %q: %s", res.status, body, res.body)
+		}
+	})
+}

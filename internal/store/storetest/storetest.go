@@ -49,7 +49,7 @@ func EachWith(t *testing.T, opts Options, fn func(t *testing.T, db *store.DB)) {
 
 // URL returns a fresh, migrated database URL of the dialect for t, for
 // tests that start whole servers. It is dropped when t ends.
-func URL(t *testing.T, dial string) string {
+func URL(t testing.TB, dial string) string {
 	t.Helper()
 	if dial == dialect.Postgres {
 		return newPostgresDB(t)
@@ -58,18 +58,18 @@ func URL(t *testing.T, dial string) string {
 }
 
 // SQLite returns a migrated SQLite database in a file of its own.
-func SQLite(t *testing.T, opts Options) *store.DB {
+func SQLite(t testing.TB, opts Options) *store.DB {
 	t.Helper()
 	return open(t, URL(t, dialect.SQLite), opts)
 }
 
 // Postgres returns a migrated PostgreSQL database of its own.
-func Postgres(t *testing.T, opts Options) *store.DB {
+func Postgres(t testing.TB, opts Options) *store.DB {
 	t.Helper()
 	return open(t, newPostgresDB(t), opts)
 }
 
-func open(t *testing.T, u string, opts Options) *store.DB {
+func open(t testing.TB, u string, opts Options) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, u, store.Options{Clock: opts.Clock})
@@ -91,7 +91,7 @@ var (
 
 // newPostgresDB creates a database from a migrated template and registers
 // its removal.
-func newPostgresDB(t *testing.T) string {
+func newPostgresDB(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvPostgresURL)
 	if base == "" {
