@@ -99,7 +99,9 @@ func (_c *CalendarDayCreate) Mutation() *CalendarDayMutation {
 
 // Save creates the CalendarDay in the database.
 func (_c *CalendarDayCreate) Save(ctx context.Context) (*CalendarDay, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -126,12 +128,18 @@ func (_c *CalendarDayCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CalendarDayCreate) defaults() {
+func (_c *CalendarDayCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if calendarday.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized calendarday.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := calendarday.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if calendarday.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized calendarday.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := calendarday.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -140,9 +148,13 @@ func (_c *CalendarDayCreate) defaults() {
 		_c.mutation.SetNote(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if calendarday.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized calendarday.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := calendarday.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -83,7 +83,9 @@ func (_u *CalendarDayUpdate) Mutation() *CalendarDayMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CalendarDayUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -110,11 +112,15 @@ func (_u *CalendarDayUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CalendarDayUpdate) defaults() {
+func (_u *CalendarDayUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if calendarday.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized calendarday.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := calendarday.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *CalendarDayUpdate) sqlSave(ctx context.Context) (_node int, err error) {
@@ -226,7 +232,9 @@ func (_u *CalendarDayUpdateOne) Select(field string, fields ...string) *Calendar
 
 // Save executes the query and returns the updated CalendarDay entity.
 func (_u *CalendarDayUpdateOne) Save(ctx context.Context) (*CalendarDay, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -253,11 +261,15 @@ func (_u *CalendarDayUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CalendarDayUpdateOne) defaults() {
+func (_u *CalendarDayUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if calendarday.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized calendarday.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := calendarday.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *CalendarDayUpdateOne) sqlSave(ctx context.Context) (_node *CalendarDay, err error) {

@@ -285,7 +285,9 @@ func (_c *ClaimCreate) Mutation() *ClaimMutation {
 
 // Save creates the Claim in the database.
 func (_c *ClaimCreate) Save(ctx context.Context) (*Claim, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -312,12 +314,18 @@ func (_c *ClaimCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ClaimCreate) defaults() {
+func (_c *ClaimCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if claim.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized claim.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := claim.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if claim.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized claim.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := claim.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -342,9 +350,13 @@ func (_c *ClaimCreate) defaults() {
 		_c.mutation.SetAmountPaidCents(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if claim.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized claim.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := claim.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -361,7 +361,9 @@ func (_u *ClaimUpdate) ClearCustomer() *ClaimUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ClaimUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -388,11 +390,15 @@ func (_u *ClaimUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ClaimUpdate) defaults() {
+func (_u *ClaimUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if claim.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized claim.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := claim.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -917,7 +923,9 @@ func (_u *ClaimUpdateOne) Select(field string, fields ...string) *ClaimUpdateOne
 
 // Save executes the query and returns the updated Claim entity.
 func (_u *ClaimUpdateOne) Save(ctx context.Context) (*Claim, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -944,11 +952,15 @@ func (_u *ClaimUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ClaimUpdateOne) defaults() {
+func (_u *ClaimUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if claim.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized claim.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := claim.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

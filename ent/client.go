@@ -618,7 +618,8 @@ func (c *AgentClient) QueryRefreshTokens(_m *Agent) *RefreshTokenQuery {
 
 // Hooks returns the client hooks.
 func (c *AgentClient) Hooks() []Hook {
-	return c.hooks.Agent
+	hooks := c.hooks.Agent
+	return append(hooks[:len(hooks):len(hooks)], agent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -751,7 +752,8 @@ func (c *AuditEntryClient) GetX(ctx context.Context, id uuid.UUID) *AuditEntry {
 
 // Hooks returns the client hooks.
 func (c *AuditEntryClient) Hooks() []Hook {
-	return c.hooks.AuditEntry
+	hooks := c.hooks.AuditEntry
+	return append(hooks[:len(hooks):len(hooks)], auditentry.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -884,7 +886,8 @@ func (c *CalendarDayClient) GetX(ctx context.Context, id uuid.UUID) *CalendarDay
 
 // Hooks returns the client hooks.
 func (c *CalendarDayClient) Hooks() []Hook {
-	return c.hooks.CalendarDay
+	hooks := c.hooks.CalendarDay
+	return append(hooks[:len(hooks):len(hooks)], calendarday.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1017,7 +1020,8 @@ func (c *ChangeLogClient) GetX(ctx context.Context, id int64) *ChangeLog {
 
 // Hooks returns the client hooks.
 func (c *ChangeLogClient) Hooks() []Hook {
-	return c.hooks.ChangeLog
+	hooks := c.hooks.ChangeLog
+	return append(hooks[:len(hooks):len(hooks)], changelog.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1166,7 +1170,8 @@ func (c *ClaimClient) QueryCustomer(_m *Claim) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *ClaimClient) Hooks() []Hook {
-	return c.hooks.Claim
+	hooks := c.hooks.Claim
+	return append(hooks[:len(hooks):len(hooks)], claim.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1315,7 +1320,8 @@ func (c *ComplaintClient) QueryCustomer(_m *Complaint) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *ComplaintClient) Hooks() []Hook {
-	return c.hooks.Complaint
+	hooks := c.hooks.Complaint
+	return append(hooks[:len(hooks):len(hooks)], complaint.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1592,7 +1598,8 @@ func (c *CustomerClient) QueryServicePlan(_m *Customer) *ServicePlanQuery {
 
 // Hooks returns the client hooks.
 func (c *CustomerClient) Hooks() []Hook {
-	return c.hooks.Customer
+	hooks := c.hooks.Customer
+	return append(hooks[:len(hooks):len(hooks)], customer.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1725,7 +1732,8 @@ func (c *DeliveryAttemptClient) GetX(ctx context.Context, id uuid.UUID) *Deliver
 
 // Hooks returns the client hooks.
 func (c *DeliveryAttemptClient) Hooks() []Hook {
-	return c.hooks.DeliveryAttempt
+	hooks := c.hooks.DeliveryAttempt
+	return append(hooks[:len(hooks):len(hooks)], deliveryattempt.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1858,7 +1866,8 @@ func (c *DeviceClient) GetX(ctx context.Context, id uuid.UUID) *Device {
 
 // Hooks returns the client hooks.
 func (c *DeviceClient) Hooks() []Hook {
-	return c.hooks.Device
+	hooks := c.hooks.Device
+	return append(hooks[:len(hooks):len(hooks)], device.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1991,7 +2000,8 @@ func (c *IdempotencyRecordClient) GetX(ctx context.Context, id uuid.UUID) *Idemp
 
 // Hooks returns the client hooks.
 func (c *IdempotencyRecordClient) Hooks() []Hook {
-	return c.hooks.IdempotencyRecord
+	hooks := c.hooks.IdempotencyRecord
+	return append(hooks[:len(hooks):len(hooks)], idempotencyrecord.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2140,7 +2150,8 @@ func (c *InsurancePolicyClient) QueryCustomer(_m *InsurancePolicy) *CustomerQuer
 
 // Hooks returns the client hooks.
 func (c *InsurancePolicyClient) Hooks() []Hook {
-	return c.hooks.InsurancePolicy
+	hooks := c.hooks.InsurancePolicy
+	return append(hooks[:len(hooks):len(hooks)], insurancepolicy.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2273,7 +2284,8 @@ func (c *IntegratorClientClient) GetX(ctx context.Context, id uuid.UUID) *Integr
 
 // Hooks returns the client hooks.
 func (c *IntegratorClientClient) Hooks() []Hook {
-	return c.hooks.IntegratorClient
+	hooks := c.hooks.IntegratorClient
+	return append(hooks[:len(hooks):len(hooks)], integratorclient.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2422,7 +2434,8 @@ func (c *InteractionClient) QueryCustomer(_m *Interaction) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *InteractionClient) Hooks() []Hook {
-	return c.hooks.Interaction
+	hooks := c.hooks.Interaction
+	return append(hooks[:len(hooks):len(hooks)], interaction.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2555,7 +2568,8 @@ func (c *NotificationClient) GetX(ctx context.Context, id uuid.UUID) *Notificati
 
 // Hooks returns the client hooks.
 func (c *NotificationClient) Hooks() []Hook {
-	return c.hooks.Notification
+	hooks := c.hooks.Notification
+	return append(hooks[:len(hooks):len(hooks)], notification.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2704,7 +2718,8 @@ func (c *NpsAnswerClient) QueryCustomer(_m *NpsAnswer) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *NpsAnswerClient) Hooks() []Hook {
-	return c.hooks.NpsAnswer
+	hooks := c.hooks.NpsAnswer
+	return append(hooks[:len(hooks):len(hooks)], npsanswer.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2837,7 +2852,8 @@ func (c *PlanRuleClient) GetX(ctx context.Context, id uuid.UUID) *PlanRule {
 
 // Hooks returns the client hooks.
 func (c *PlanRuleClient) Hooks() []Hook {
-	return c.hooks.PlanRule
+	hooks := c.hooks.PlanRule
+	return append(hooks[:len(hooks):len(hooks)], planrule.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2986,7 +3002,8 @@ func (c *PlanStepClient) QueryPlan(_m *PlanStep) *ServicePlanQuery {
 
 // Hooks returns the client hooks.
 func (c *PlanStepClient) Hooks() []Hook {
-	return c.hooks.PlanStep
+	hooks := c.hooks.PlanStep
+	return append(hooks[:len(hooks):len(hooks)], planstep.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3135,7 +3152,8 @@ func (c *PortraitClient) QueryCustomer(_m *Portrait) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *PortraitClient) Hooks() []Hook {
-	return c.hooks.Portrait
+	hooks := c.hooks.Portrait
+	return append(hooks[:len(hooks):len(hooks)], portrait.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3268,7 +3286,8 @@ func (c *ProductClient) GetX(ctx context.Context, id uuid.UUID) *Product {
 
 // Hooks returns the client hooks.
 func (c *ProductClient) Hooks() []Hook {
-	return c.hooks.Product
+	hooks := c.hooks.Product
+	return append(hooks[:len(hooks):len(hooks)], product.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3417,7 +3436,8 @@ func (c *RefreshTokenClient) QueryAgent(_m *RefreshToken) *AgentQuery {
 
 // Hooks returns the client hooks.
 func (c *RefreshTokenClient) Hooks() []Hook {
-	return c.hooks.RefreshToken
+	hooks := c.hooks.RefreshToken
+	return append(hooks[:len(hooks):len(hooks)], refreshtoken.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3550,7 +3570,8 @@ func (c *ReminderClient) GetX(ctx context.Context, id uuid.UUID) *Reminder {
 
 // Hooks returns the client hooks.
 func (c *ReminderClient) Hooks() []Hook {
-	return c.hooks.Reminder
+	hooks := c.hooks.Reminder
+	return append(hooks[:len(hooks):len(hooks)], reminder.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3683,7 +3704,8 @@ func (c *ServerMetaClient) GetX(ctx context.Context, id string) *ServerMeta {
 
 // Hooks returns the client hooks.
 func (c *ServerMetaClient) Hooks() []Hook {
-	return c.hooks.ServerMeta
+	hooks := c.hooks.ServerMeta
+	return append(hooks[:len(hooks):len(hooks)], servermeta.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3848,7 +3870,8 @@ func (c *ServicePlanClient) QuerySteps(_m *ServicePlan) *PlanStepQuery {
 
 // Hooks returns the client hooks.
 func (c *ServicePlanClient) Hooks() []Hook {
-	return c.hooks.ServicePlan
+	hooks := c.hooks.ServicePlan
+	return append(hooks[:len(hooks):len(hooks)], serviceplan.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3981,7 +4004,8 @@ func (c *SyncMutationClient) GetX(ctx context.Context, id uuid.UUID) *SyncMutati
 
 // Hooks returns the client hooks.
 func (c *SyncMutationClient) Hooks() []Hook {
-	return c.hooks.SyncMutation
+	hooks := c.hooks.SyncMutation
+	return append(hooks[:len(hooks):len(hooks)], syncmutation.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -4130,7 +4154,8 @@ func (c *TaskClient) QueryCustomer(_m *Task) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *TaskClient) Hooks() []Hook {
-	return c.hooks.Task
+	hooks := c.hooks.Task
+	return append(hooks[:len(hooks):len(hooks)], task.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -4279,7 +4304,8 @@ func (c *TeamClient) QueryAgents(_m *Team) *AgentQuery {
 
 // Hooks returns the client hooks.
 func (c *TeamClient) Hooks() []Hook {
-	return c.hooks.Team
+	hooks := c.hooks.Team
+	return append(hooks[:len(hooks):len(hooks)], team.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -4428,7 +4454,8 @@ func (c *ToolkitItemClient) QueryRevisions(_m *ToolkitItem) *ToolkitRevisionQuer
 
 // Hooks returns the client hooks.
 func (c *ToolkitItemClient) Hooks() []Hook {
-	return c.hooks.ToolkitItem
+	hooks := c.hooks.ToolkitItem
+	return append(hooks[:len(hooks):len(hooks)], toolkititem.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -4577,7 +4604,8 @@ func (c *ToolkitRevisionClient) QueryItem(_m *ToolkitRevision) *ToolkitItemQuery
 
 // Hooks returns the client hooks.
 func (c *ToolkitRevisionClient) Hooks() []Hook {
-	return c.hooks.ToolkitRevision
+	hooks := c.hooks.ToolkitRevision
+	return append(hooks[:len(hooks):len(hooks)], toolkitrevision.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -4710,7 +4738,8 @@ func (c *ToolkitUsageClient) GetX(ctx context.Context, id uuid.UUID) *ToolkitUsa
 
 // Hooks returns the client hooks.
 func (c *ToolkitUsageClient) Hooks() []Hook {
-	return c.hooks.ToolkitUsage
+	hooks := c.hooks.ToolkitUsage
+	return append(hooks[:len(hooks):len(hooks)], toolkitusage.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -4859,7 +4888,8 @@ func (c *WebhookDeliveryClient) QuerySubscription(_m *WebhookDelivery) *WebhookS
 
 // Hooks returns the client hooks.
 func (c *WebhookDeliveryClient) Hooks() []Hook {
-	return c.hooks.WebhookDelivery
+	hooks := c.hooks.WebhookDelivery
+	return append(hooks[:len(hooks):len(hooks)], webhookdelivery.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -5008,7 +5038,8 @@ func (c *WebhookSubscriptionClient) QueryDeliveries(_m *WebhookSubscription) *We
 
 // Hooks returns the client hooks.
 func (c *WebhookSubscriptionClient) Hooks() []Hook {
-	return c.hooks.WebhookSubscription
+	hooks := c.hooks.WebhookSubscription
+	return append(hooks[:len(hooks):len(hooks)], webhooksubscription.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.

@@ -377,7 +377,9 @@ func (_u *ComplaintUpdate) ClearCustomer() *ComplaintUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ComplaintUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -404,11 +406,15 @@ func (_u *ComplaintUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ComplaintUpdate) defaults() {
+func (_u *ComplaintUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if complaint.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized complaint.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := complaint.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -946,7 +952,9 @@ func (_u *ComplaintUpdateOne) Select(field string, fields ...string) *ComplaintU
 
 // Save executes the query and returns the updated Complaint entity.
 func (_u *ComplaintUpdateOne) Save(ctx context.Context) (*Complaint, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -973,11 +981,15 @@ func (_u *ComplaintUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ComplaintUpdateOne) defaults() {
+func (_u *ComplaintUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if complaint.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized complaint.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := complaint.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

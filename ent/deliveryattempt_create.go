@@ -127,7 +127,9 @@ func (_c *DeliveryAttemptCreate) Mutation() *DeliveryAttemptMutation {
 
 // Save creates the DeliveryAttempt in the database.
 func (_c *DeliveryAttemptCreate) Save(ctx context.Context) (*DeliveryAttempt, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -154,8 +156,11 @@ func (_c *DeliveryAttemptCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *DeliveryAttemptCreate) defaults() {
+func (_c *DeliveryAttemptCreate) defaults() error {
 	if _, ok := _c.mutation.At(); !ok {
+		if deliveryattempt.DefaultAt == nil {
+			return fmt.Errorf("ent: uninitialized deliveryattempt.DefaultAt (forgotten import ent/runtime?)")
+		}
 		v := deliveryattempt.DefaultAt()
 		_c.mutation.SetAt(v)
 	}
@@ -172,9 +177,13 @@ func (_c *DeliveryAttemptCreate) defaults() {
 		_c.mutation.SetRetryAfterSeconds(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if deliveryattempt.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized deliveryattempt.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := deliveryattempt.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -194,7 +194,9 @@ func (_u *DeviceUpdate) Mutation() *DeviceMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *DeviceUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -221,11 +223,15 @@ func (_u *DeviceUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *DeviceUpdate) defaults() {
+func (_u *DeviceUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if device.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized device.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := device.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -492,7 +498,9 @@ func (_u *DeviceUpdateOne) Select(field string, fields ...string) *DeviceUpdateO
 
 // Save executes the query and returns the updated Device entity.
 func (_u *DeviceUpdateOne) Save(ctx context.Context) (*Device, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -519,11 +527,15 @@ func (_u *DeviceUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *DeviceUpdateOne) defaults() {
+func (_u *DeviceUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if device.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized device.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := device.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

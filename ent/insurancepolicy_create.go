@@ -291,7 +291,9 @@ func (_c *InsurancePolicyCreate) Mutation() *InsurancePolicyMutation {
 
 // Save creates the InsurancePolicy in the database.
 func (_c *InsurancePolicyCreate) Save(ctx context.Context) (*InsurancePolicy, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -318,12 +320,18 @@ func (_c *InsurancePolicyCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *InsurancePolicyCreate) defaults() {
+func (_c *InsurancePolicyCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if insurancepolicy.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized insurancepolicy.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := insurancepolicy.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if insurancepolicy.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized insurancepolicy.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := insurancepolicy.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -368,9 +376,13 @@ func (_c *InsurancePolicyCreate) defaults() {
 		_c.mutation.SetMissedPayments(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if insurancepolicy.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized insurancepolicy.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := insurancepolicy.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -365,6 +366,12 @@ func (_q *InsurancePolicyQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if insurancepolicy.Policy == nil {
+		return errors.New("ent: uninitialized insurancepolicy.Policy (forgotten import ent/runtime?)")
+	}
+	if err := insurancepolicy.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

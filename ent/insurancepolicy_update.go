@@ -352,7 +352,9 @@ func (_u *InsurancePolicyUpdate) ClearCustomer() *InsurancePolicyUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *InsurancePolicyUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -379,11 +381,15 @@ func (_u *InsurancePolicyUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *InsurancePolicyUpdate) defaults() {
+func (_u *InsurancePolicyUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if insurancepolicy.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized insurancepolicy.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := insurancepolicy.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -905,7 +911,9 @@ func (_u *InsurancePolicyUpdateOne) Select(field string, fields ...string) *Insu
 
 // Save executes the query and returns the updated InsurancePolicy entity.
 func (_u *InsurancePolicyUpdateOne) Save(ctx context.Context) (*InsurancePolicy, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -932,11 +940,15 @@ func (_u *InsurancePolicyUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *InsurancePolicyUpdateOne) defaults() {
+func (_u *InsurancePolicyUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if insurancepolicy.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized insurancepolicy.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := insurancepolicy.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -133,7 +133,9 @@ func (_c *IntegratorClientCreate) Mutation() *IntegratorClientMutation {
 
 // Save creates the IntegratorClient in the database.
 func (_c *IntegratorClientCreate) Save(ctx context.Context) (*IntegratorClient, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -160,12 +162,18 @@ func (_c *IntegratorClientCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *IntegratorClientCreate) defaults() {
+func (_c *IntegratorClientCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if integratorclient.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized integratorclient.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := integratorclient.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if integratorclient.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized integratorclient.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := integratorclient.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -182,9 +190,13 @@ func (_c *IntegratorClientCreate) defaults() {
 		_c.mutation.SetDisabled(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if integratorclient.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized integratorclient.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := integratorclient.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -130,7 +130,9 @@ func (_u *IntegratorClientUpdate) Mutation() *IntegratorClientMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *IntegratorClientUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -157,11 +159,15 @@ func (_u *IntegratorClientUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *IntegratorClientUpdate) defaults() {
+func (_u *IntegratorClientUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if integratorclient.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized integratorclient.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := integratorclient.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -349,7 +355,9 @@ func (_u *IntegratorClientUpdateOne) Select(field string, fields ...string) *Int
 
 // Save executes the query and returns the updated IntegratorClient entity.
 func (_u *IntegratorClientUpdateOne) Save(ctx context.Context) (*IntegratorClient, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -376,11 +384,15 @@ func (_u *IntegratorClientUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *IntegratorClientUpdateOne) defaults() {
+func (_u *IntegratorClientUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if integratorclient.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized integratorclient.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := integratorclient.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

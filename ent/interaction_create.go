@@ -235,7 +235,9 @@ func (_c *InteractionCreate) Mutation() *InteractionMutation {
 
 // Save creates the Interaction in the database.
 func (_c *InteractionCreate) Save(ctx context.Context) (*Interaction, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -262,12 +264,18 @@ func (_c *InteractionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *InteractionCreate) defaults() {
+func (_c *InteractionCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if interaction.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized interaction.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := interaction.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if interaction.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized interaction.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := interaction.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -292,9 +300,13 @@ func (_c *InteractionCreate) defaults() {
 		_c.mutation.SetToolkitItemIds(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if interaction.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized interaction.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := interaction.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -286,7 +286,9 @@ func (_u *InteractionUpdate) ClearCustomer() *InteractionUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *InteractionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -313,11 +315,15 @@ func (_u *InteractionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *InteractionUpdate) defaults() {
+func (_u *InteractionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if interaction.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized interaction.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := interaction.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -737,7 +743,9 @@ func (_u *InteractionUpdateOne) Select(field string, fields ...string) *Interact
 
 // Save executes the query and returns the updated Interaction entity.
 func (_u *InteractionUpdateOne) Save(ctx context.Context) (*Interaction, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -764,11 +772,15 @@ func (_u *InteractionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *InteractionUpdateOne) defaults() {
+func (_u *InteractionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if interaction.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized interaction.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := interaction.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

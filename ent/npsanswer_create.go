@@ -147,7 +147,9 @@ func (_c *NpsAnswerCreate) Mutation() *NpsAnswerMutation {
 
 // Save creates the NpsAnswer in the database.
 func (_c *NpsAnswerCreate) Save(ctx context.Context) (*NpsAnswer, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -174,12 +176,18 @@ func (_c *NpsAnswerCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *NpsAnswerCreate) defaults() {
+func (_c *NpsAnswerCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if npsanswer.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized npsanswer.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := npsanswer.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if npsanswer.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized npsanswer.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := npsanswer.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -188,13 +196,20 @@ func (_c *NpsAnswerCreate) defaults() {
 		_c.mutation.SetComment(v)
 	}
 	if _, ok := _c.mutation.AnsweredAt(); !ok {
+		if npsanswer.DefaultAnsweredAt == nil {
+			return fmt.Errorf("ent: uninitialized npsanswer.DefaultAnsweredAt (forgotten import ent/runtime?)")
+		}
 		v := npsanswer.DefaultAnsweredAt()
 		_c.mutation.SetAnsweredAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if npsanswer.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized npsanswer.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := npsanswer.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

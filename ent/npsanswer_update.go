@@ -157,7 +157,9 @@ func (_u *NpsAnswerUpdate) ClearCustomer() *NpsAnswerUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *NpsAnswerUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -184,11 +186,15 @@ func (_u *NpsAnswerUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *NpsAnswerUpdate) defaults() {
+func (_u *NpsAnswerUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if npsanswer.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized npsanswer.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := npsanswer.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -432,7 +438,9 @@ func (_u *NpsAnswerUpdateOne) Select(field string, fields ...string) *NpsAnswerU
 
 // Save executes the query and returns the updated NpsAnswer entity.
 func (_u *NpsAnswerUpdateOne) Save(ctx context.Context) (*NpsAnswer, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -459,11 +467,15 @@ func (_u *NpsAnswerUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *NpsAnswerUpdateOne) defaults() {
+func (_u *NpsAnswerUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if npsanswer.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized npsanswer.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := npsanswer.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

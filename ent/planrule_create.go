@@ -174,7 +174,9 @@ func (_c *PlanRuleCreate) Mutation() *PlanRuleMutation {
 
 // Save creates the PlanRule in the database.
 func (_c *PlanRuleCreate) Save(ctx context.Context) (*PlanRule, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -201,12 +203,18 @@ func (_c *PlanRuleCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PlanRuleCreate) defaults() {
+func (_c *PlanRuleCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if planrule.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized planrule.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := planrule.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if planrule.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized planrule.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := planrule.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -235,9 +243,13 @@ func (_c *PlanRuleCreate) defaults() {
 		_c.mutation.SetConditions(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if planrule.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized planrule.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := planrule.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -188,7 +188,9 @@ func (_u *PlanRuleUpdate) Mutation() *PlanRuleMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PlanRuleUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -215,11 +217,15 @@ func (_u *PlanRuleUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PlanRuleUpdate) defaults() {
+func (_u *PlanRuleUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if planrule.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized planrule.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := planrule.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -496,7 +502,9 @@ func (_u *PlanRuleUpdateOne) Select(field string, fields ...string) *PlanRuleUpd
 
 // Save executes the query and returns the updated PlanRule entity.
 func (_u *PlanRuleUpdateOne) Save(ctx context.Context) (*PlanRule, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -523,11 +531,15 @@ func (_u *PlanRuleUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PlanRuleUpdateOne) defaults() {
+func (_u *PlanRuleUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if planrule.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized planrule.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := planrule.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

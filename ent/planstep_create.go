@@ -206,7 +206,9 @@ func (_c *PlanStepCreate) Mutation() *PlanStepMutation {
 
 // Save creates the PlanStep in the database.
 func (_c *PlanStepCreate) Save(ctx context.Context) (*PlanStep, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -233,12 +235,18 @@ func (_c *PlanStepCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PlanStepCreate) defaults() {
+func (_c *PlanStepCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if planstep.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized planstep.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := planstep.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if planstep.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized planstep.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := planstep.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -267,9 +275,13 @@ func (_c *PlanStepCreate) defaults() {
 		_c.mutation.SetDedupeKey(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if planstep.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized planstep.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := planstep.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -260,7 +260,9 @@ func (_u *PlanStepUpdate) ClearPlan() *PlanStepUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PlanStepUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -287,11 +289,15 @@ func (_u *PlanStepUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PlanStepUpdate) defaults() {
+func (_u *PlanStepUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if planstep.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized planstep.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := planstep.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -690,7 +696,9 @@ func (_u *PlanStepUpdateOne) Select(field string, fields ...string) *PlanStepUpd
 
 // Save executes the query and returns the updated PlanStep entity.
 func (_u *PlanStepUpdateOne) Save(ctx context.Context) (*PlanStep, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -717,11 +725,15 @@ func (_u *PlanStepUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PlanStepUpdateOne) defaults() {
+func (_u *PlanStepUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if planstep.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized planstep.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := planstep.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -244,7 +244,9 @@ func (_c *PortraitCreate) Mutation() *PortraitMutation {
 
 // Save creates the Portrait in the database.
 func (_c *PortraitCreate) Save(ctx context.Context) (*Portrait, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -271,12 +273,18 @@ func (_c *PortraitCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PortraitCreate) defaults() {
+func (_c *PortraitCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if portrait.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized portrait.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := portrait.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if portrait.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized portrait.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := portrait.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -321,6 +329,9 @@ func (_c *PortraitCreate) defaults() {
 		_c.mutation.SetTimeline(v)
 	}
 	if _, ok := _c.mutation.ComputedAt(); !ok {
+		if portrait.DefaultComputedAt == nil {
+			return fmt.Errorf("ent: uninitialized portrait.DefaultComputedAt (forgotten import ent/runtime?)")
+		}
 		v := portrait.DefaultComputedAt()
 		_c.mutation.SetComputedAt(v)
 	}
@@ -329,9 +340,13 @@ func (_c *PortraitCreate) defaults() {
 		_c.mutation.SetInputsHash(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if portrait.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized portrait.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := portrait.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

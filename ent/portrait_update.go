@@ -273,7 +273,9 @@ func (_u *PortraitUpdate) ClearCustomer() *PortraitUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PortraitUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -300,11 +302,15 @@ func (_u *PortraitUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PortraitUpdate) defaults() {
+func (_u *PortraitUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if portrait.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized portrait.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := portrait.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -704,7 +710,9 @@ func (_u *PortraitUpdateOne) Select(field string, fields ...string) *PortraitUpd
 
 // Save executes the query and returns the updated Portrait entity.
 func (_u *PortraitUpdateOne) Save(ctx context.Context) (*Portrait, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -731,11 +739,15 @@ func (_u *PortraitUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PortraitUpdateOne) defaults() {
+func (_u *PortraitUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if portrait.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized portrait.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := portrait.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -105,7 +105,9 @@ func (_c *ProductCreate) Mutation() *ProductMutation {
 
 // Save creates the Product in the database.
 func (_c *ProductCreate) Save(ctx context.Context) (*Product, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -132,12 +134,18 @@ func (_c *ProductCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ProductCreate) defaults() {
+func (_c *ProductCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if product.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized product.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := product.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if product.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized product.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := product.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -146,9 +154,13 @@ func (_c *ProductCreate) defaults() {
 		_c.mutation.SetHesitationDays(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if product.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized product.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := product.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -247,7 +247,9 @@ func (_c *ReminderCreate) Mutation() *ReminderMutation {
 
 // Save creates the Reminder in the database.
 func (_c *ReminderCreate) Save(ctx context.Context) (*Reminder, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -274,12 +276,18 @@ func (_c *ReminderCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ReminderCreate) defaults() {
+func (_c *ReminderCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if reminder.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized reminder.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := reminder.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if reminder.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized reminder.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := reminder.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -304,9 +312,13 @@ func (_c *ReminderCreate) defaults() {
 		_c.mutation.SetProviderMessageID(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if reminder.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized reminder.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := reminder.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -318,7 +318,9 @@ func (_u *ReminderUpdate) Mutation() *ReminderMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ReminderUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -345,11 +347,15 @@ func (_u *ReminderUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ReminderUpdate) defaults() {
+func (_u *ReminderUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if reminder.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized reminder.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := reminder.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -783,7 +789,9 @@ func (_u *ReminderUpdateOne) Select(field string, fields ...string) *ReminderUpd
 
 // Save executes the query and returns the updated Reminder entity.
 func (_u *ReminderUpdateOne) Save(ctx context.Context) (*Reminder, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -810,11 +818,15 @@ func (_u *ReminderUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ReminderUpdateOne) defaults() {
+func (_u *ReminderUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if reminder.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized reminder.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := reminder.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -56,7 +56,9 @@ func (_c *ServerMetaCreate) Mutation() *ServerMetaMutation {
 
 // Save creates the ServerMeta in the database.
 func (_c *ServerMetaCreate) Save(ctx context.Context) (*ServerMeta, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -83,11 +85,15 @@ func (_c *ServerMetaCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ServerMetaCreate) defaults() {
+func (_c *ServerMetaCreate) defaults() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if servermeta.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized servermeta.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := servermeta.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -55,7 +55,9 @@ func (_u *ServerMetaUpdate) Mutation() *ServerMetaMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ServerMetaUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -82,11 +84,15 @@ func (_u *ServerMetaUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ServerMetaUpdate) defaults() {
+func (_u *ServerMetaUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if servermeta.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized servermeta.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := servermeta.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *ServerMetaUpdate) sqlSave(ctx context.Context) (_node int, err error) {
@@ -164,7 +170,9 @@ func (_u *ServerMetaUpdateOne) Select(field string, fields ...string) *ServerMet
 
 // Save executes the query and returns the updated ServerMeta entity.
 func (_u *ServerMetaUpdateOne) Save(ctx context.Context) (*ServerMeta, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -191,11 +199,15 @@ func (_u *ServerMetaUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ServerMetaUpdateOne) defaults() {
+func (_u *ServerMetaUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if servermeta.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized servermeta.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := servermeta.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *ServerMetaUpdateOne) sqlSave(ctx context.Context) (_node *ServerMeta, err error) {

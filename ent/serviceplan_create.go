@@ -157,7 +157,9 @@ func (_c *ServicePlanCreate) Mutation() *ServicePlanMutation {
 
 // Save creates the ServicePlan in the database.
 func (_c *ServicePlanCreate) Save(ctx context.Context) (*ServicePlan, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -184,12 +186,18 @@ func (_c *ServicePlanCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ServicePlanCreate) defaults() {
+func (_c *ServicePlanCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if serviceplan.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized serviceplan.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := serviceplan.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if serviceplan.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized serviceplan.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := serviceplan.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -198,6 +206,9 @@ func (_c *ServicePlanCreate) defaults() {
 		_c.mutation.SetVersion(v)
 	}
 	if _, ok := _c.mutation.GeneratedAt(); !ok {
+		if serviceplan.DefaultGeneratedAt == nil {
+			return fmt.Errorf("ent: uninitialized serviceplan.DefaultGeneratedAt (forgotten import ent/runtime?)")
+		}
 		v := serviceplan.DefaultGeneratedAt()
 		_c.mutation.SetGeneratedAt(v)
 	}
@@ -210,9 +221,13 @@ func (_c *ServicePlanCreate) defaults() {
 		_c.mutation.SetInputsHash(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if serviceplan.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized serviceplan.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := serviceplan.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

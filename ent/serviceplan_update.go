@@ -175,7 +175,9 @@ func (_u *ServicePlanUpdate) RemoveSteps(v ...*PlanStep) *ServicePlanUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ServicePlanUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -202,11 +204,15 @@ func (_u *ServicePlanUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ServicePlanUpdate) defaults() {
+func (_u *ServicePlanUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if serviceplan.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized serviceplan.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := serviceplan.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -506,7 +512,9 @@ func (_u *ServicePlanUpdateOne) Select(field string, fields ...string) *ServiceP
 
 // Save executes the query and returns the updated ServicePlan entity.
 func (_u *ServicePlanUpdateOne) Save(ctx context.Context) (*ServicePlan, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -533,11 +541,15 @@ func (_u *ServicePlanUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ServicePlanUpdateOne) defaults() {
+func (_u *ServicePlanUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if serviceplan.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized serviceplan.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := serviceplan.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

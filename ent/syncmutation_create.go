@@ -117,7 +117,9 @@ func (_c *SyncMutationCreate) Mutation() *SyncMutationMutation {
 
 // Save creates the SyncMutation in the database.
 func (_c *SyncMutationCreate) Save(ctx context.Context) (*SyncMutation, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -144,12 +146,18 @@ func (_c *SyncMutationCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *SyncMutationCreate) defaults() {
+func (_c *SyncMutationCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if syncmutation.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized syncmutation.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := syncmutation.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if syncmutation.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized syncmutation.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := syncmutation.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -158,9 +166,13 @@ func (_c *SyncMutationCreate) defaults() {
 		_c.mutation.SetDeviceID(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if syncmutation.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized syncmutation.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := syncmutation.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

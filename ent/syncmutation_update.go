@@ -118,7 +118,9 @@ func (_u *SyncMutationUpdate) Mutation() *SyncMutationMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SyncMutationUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -145,11 +147,15 @@ func (_u *SyncMutationUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *SyncMutationUpdate) defaults() {
+func (_u *SyncMutationUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if syncmutation.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized syncmutation.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := syncmutation.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -317,7 +323,9 @@ func (_u *SyncMutationUpdateOne) Select(field string, fields ...string) *SyncMut
 
 // Save executes the query and returns the updated SyncMutation entity.
 func (_u *SyncMutationUpdateOne) Save(ctx context.Context) (*SyncMutation, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -344,11 +352,15 @@ func (_u *SyncMutationUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *SyncMutationUpdateOne) defaults() {
+func (_u *SyncMutationUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if syncmutation.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized syncmutation.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := syncmutation.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

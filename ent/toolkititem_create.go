@@ -232,7 +232,9 @@ func (_c *ToolkitItemCreate) Mutation() *ToolkitItemMutation {
 
 // Save creates the ToolkitItem in the database.
 func (_c *ToolkitItemCreate) Save(ctx context.Context) (*ToolkitItem, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -259,12 +261,18 @@ func (_c *ToolkitItemCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ToolkitItemCreate) defaults() {
+func (_c *ToolkitItemCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if toolkititem.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized toolkititem.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := toolkititem.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if toolkititem.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized toolkititem.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := toolkititem.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -301,9 +309,13 @@ func (_c *ToolkitItemCreate) defaults() {
 		_c.mutation.SetContent(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if toolkititem.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized toolkititem.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := toolkititem.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -366,6 +367,12 @@ func (_q *ToolkitItemQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if toolkititem.Policy == nil {
+		return errors.New("ent: uninitialized toolkititem.Policy (forgotten import ent/runtime?)")
+	}
+	if err := toolkititem.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -281,7 +281,9 @@ func (_u *ToolkitItemUpdate) RemoveRevisions(v ...*ToolkitRevision) *ToolkitItem
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ToolkitItemUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -308,11 +310,15 @@ func (_u *ToolkitItemUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ToolkitItemUpdate) defaults() {
+func (_u *ToolkitItemUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if toolkititem.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized toolkititem.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := toolkititem.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -760,7 +766,9 @@ func (_u *ToolkitItemUpdateOne) Select(field string, fields ...string) *ToolkitI
 
 // Save executes the query and returns the updated ToolkitItem entity.
 func (_u *ToolkitItemUpdateOne) Save(ctx context.Context) (*ToolkitItem, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -787,11 +795,15 @@ func (_u *ToolkitItemUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ToolkitItemUpdateOne) defaults() {
+func (_u *ToolkitItemUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if toolkititem.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized toolkititem.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := toolkititem.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

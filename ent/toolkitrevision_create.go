@@ -174,7 +174,9 @@ func (_c *ToolkitRevisionCreate) Mutation() *ToolkitRevisionMutation {
 
 // Save creates the ToolkitRevision in the database.
 func (_c *ToolkitRevisionCreate) Save(ctx context.Context) (*ToolkitRevision, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -201,12 +203,18 @@ func (_c *ToolkitRevisionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ToolkitRevisionCreate) defaults() {
+func (_c *ToolkitRevisionCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if toolkitrevision.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized toolkitrevision.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := toolkitrevision.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if toolkitrevision.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized toolkitrevision.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := toolkitrevision.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -227,9 +235,13 @@ func (_c *ToolkitRevisionCreate) defaults() {
 		_c.mutation.SetContent(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if toolkitrevision.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized toolkitrevision.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := toolkitrevision.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

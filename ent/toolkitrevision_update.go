@@ -199,7 +199,9 @@ func (_u *ToolkitRevisionUpdate) ClearItem() *ToolkitRevisionUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ToolkitRevisionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -226,11 +228,15 @@ func (_u *ToolkitRevisionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ToolkitRevisionUpdate) defaults() {
+func (_u *ToolkitRevisionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if toolkitrevision.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized toolkitrevision.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := toolkitrevision.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -538,7 +544,9 @@ func (_u *ToolkitRevisionUpdateOne) Select(field string, fields ...string) *Tool
 
 // Save executes the query and returns the updated ToolkitRevision entity.
 func (_u *ToolkitRevisionUpdateOne) Save(ctx context.Context) (*ToolkitRevision, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -565,11 +573,15 @@ func (_u *ToolkitRevisionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ToolkitRevisionUpdateOne) defaults() {
+func (_u *ToolkitRevisionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if toolkitrevision.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized toolkitrevision.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := toolkitrevision.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -135,7 +135,9 @@ func (_c *ToolkitUsageCreate) Mutation() *ToolkitUsageMutation {
 
 // Save creates the ToolkitUsage in the database.
 func (_c *ToolkitUsageCreate) Save(ctx context.Context) (*ToolkitUsage, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -162,19 +164,26 @@ func (_c *ToolkitUsageCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ToolkitUsageCreate) defaults() {
+func (_c *ToolkitUsageCreate) defaults() error {
 	if _, ok := _c.mutation.Revision(); !ok {
 		v := toolkitusage.DefaultRevision
 		_c.mutation.SetRevision(v)
 	}
 	if _, ok := _c.mutation.UsedAt(); !ok {
+		if toolkitusage.DefaultUsedAt == nil {
+			return fmt.Errorf("ent: uninitialized toolkitusage.DefaultUsedAt (forgotten import ent/runtime?)")
+		}
 		v := toolkitusage.DefaultUsedAt()
 		_c.mutation.SetUsedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if toolkitusage.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized toolkitusage.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := toolkitusage.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -149,7 +149,9 @@ func (_c *WebhookSubscriptionCreate) Mutation() *WebhookSubscriptionMutation {
 
 // Save creates the WebhookSubscription in the database.
 func (_c *WebhookSubscriptionCreate) Save(ctx context.Context) (*WebhookSubscription, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -176,12 +178,18 @@ func (_c *WebhookSubscriptionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *WebhookSubscriptionCreate) defaults() {
+func (_c *WebhookSubscriptionCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if webhooksubscription.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized webhooksubscription.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := webhooksubscription.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if webhooksubscription.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized webhooksubscription.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := webhooksubscription.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -194,9 +202,13 @@ func (_c *WebhookSubscriptionCreate) defaults() {
 		_c.mutation.SetDescription(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if webhooksubscription.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized webhooksubscription.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := webhooksubscription.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -366,6 +367,12 @@ func (_q *WebhookSubscriptionQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if webhooksubscription.Policy == nil {
+		return errors.New("ent: uninitialized webhooksubscription.Policy (forgotten import ent/runtime?)")
+	}
+	if err := webhooksubscription.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -168,7 +168,9 @@ func (_u *WebhookSubscriptionUpdate) RemoveDeliveries(v ...*WebhookDelivery) *We
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *WebhookSubscriptionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -195,11 +197,15 @@ func (_u *WebhookSubscriptionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *WebhookSubscriptionUpdate) defaults() {
+func (_u *WebhookSubscriptionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if webhooksubscription.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized webhooksubscription.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := webhooksubscription.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -468,7 +474,9 @@ func (_u *WebhookSubscriptionUpdateOne) Select(field string, fields ...string) *
 
 // Save executes the query and returns the updated WebhookSubscription entity.
 func (_u *WebhookSubscriptionUpdateOne) Save(ctx context.Context) (*WebhookSubscription, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -495,11 +503,15 @@ func (_u *WebhookSubscriptionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *WebhookSubscriptionUpdateOne) defaults() {
+func (_u *WebhookSubscriptionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if webhooksubscription.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized webhooksubscription.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := webhooksubscription.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

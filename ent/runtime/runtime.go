@@ -2,7 +2,1514 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/agentdesk/agentdesk/ent/runtime.go
+import (
+	"context"
+	"time"
+
+	"github.com/agentdesk/agentdesk/ent/agent"
+	"github.com/agentdesk/agentdesk/ent/auditentry"
+	"github.com/agentdesk/agentdesk/ent/calendarday"
+	"github.com/agentdesk/agentdesk/ent/changelog"
+	"github.com/agentdesk/agentdesk/ent/claim"
+	"github.com/agentdesk/agentdesk/ent/complaint"
+	"github.com/agentdesk/agentdesk/ent/customer"
+	"github.com/agentdesk/agentdesk/ent/deliveryattempt"
+	"github.com/agentdesk/agentdesk/ent/device"
+	"github.com/agentdesk/agentdesk/ent/idempotencyrecord"
+	"github.com/agentdesk/agentdesk/ent/insurancepolicy"
+	"github.com/agentdesk/agentdesk/ent/integratorclient"
+	"github.com/agentdesk/agentdesk/ent/interaction"
+	"github.com/agentdesk/agentdesk/ent/notification"
+	"github.com/agentdesk/agentdesk/ent/npsanswer"
+	"github.com/agentdesk/agentdesk/ent/planrule"
+	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/portrait"
+	"github.com/agentdesk/agentdesk/ent/product"
+	"github.com/agentdesk/agentdesk/ent/refreshtoken"
+	"github.com/agentdesk/agentdesk/ent/reminder"
+	"github.com/agentdesk/agentdesk/ent/schema"
+	"github.com/agentdesk/agentdesk/ent/servermeta"
+	"github.com/agentdesk/agentdesk/ent/serviceplan"
+	"github.com/agentdesk/agentdesk/ent/syncmutation"
+	"github.com/agentdesk/agentdesk/ent/task"
+	"github.com/agentdesk/agentdesk/ent/team"
+	"github.com/agentdesk/agentdesk/ent/toolkititem"
+	"github.com/agentdesk/agentdesk/ent/toolkitrevision"
+	"github.com/agentdesk/agentdesk/ent/toolkitusage"
+	"github.com/agentdesk/agentdesk/ent/webhookdelivery"
+	"github.com/agentdesk/agentdesk/ent/webhooksubscription"
+	"github.com/agentdesk/agentdesk/internal/domain"
+	"github.com/google/uuid"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	agentMixin := schema.Agent{}.Mixin()
+	agent.Policy = privacy.NewPolicies(schema.Agent{})
+	agent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agentMixinFields0 := agentMixin[0].Fields()
+	_ = agentMixinFields0
+	agentMixinFields1 := agentMixin[1].Fields()
+	_ = agentMixinFields1
+	agentFields := schema.Agent{}.Fields()
+	_ = agentFields
+	// agentDescCreatedAt is the schema descriptor for created_at field.
+	agentDescCreatedAt := agentMixinFields1[0].Descriptor()
+	// agent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agent.DefaultCreatedAt = agentDescCreatedAt.Default.(func() time.Time)
+	// agentDescUpdatedAt is the schema descriptor for updated_at field.
+	agentDescUpdatedAt := agentMixinFields1[1].Descriptor()
+	// agent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	agent.DefaultUpdatedAt = agentDescUpdatedAt.Default.(func() time.Time)
+	// agent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	agent.UpdateDefaultUpdatedAt = agentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// agentDescUsername is the schema descriptor for username field.
+	agentDescUsername := agentFields[0].Descriptor()
+	// agent.UsernameValidator is a validator for the "username" field. It is called by the builders before save.
+	agent.UsernameValidator = agentDescUsername.Validators[0].(func(string) error)
+	// agentDescDisplayName is the schema descriptor for display_name field.
+	agentDescDisplayName := agentFields[1].Descriptor()
+	// agent.DefaultDisplayName holds the default value on creation for the display_name field.
+	agent.DefaultDisplayName = agentDescDisplayName.Default.(string)
+	// agentDescTimeZone is the schema descriptor for time_zone field.
+	agentDescTimeZone := agentFields[4].Descriptor()
+	// agent.DefaultTimeZone holds the default value on creation for the time_zone field.
+	agent.DefaultTimeZone = agentDescTimeZone.Default.(string)
+	// agentDescLocale is the schema descriptor for locale field.
+	agentDescLocale := agentFields[5].Descriptor()
+	// agent.DefaultLocale holds the default value on creation for the locale field.
+	agent.DefaultLocale = agentDescLocale.Default.(string)
+	// agentDescDisabled is the schema descriptor for disabled field.
+	agentDescDisabled := agentFields[7].Descriptor()
+	// agent.DefaultDisabled holds the default value on creation for the disabled field.
+	agent.DefaultDisabled = agentDescDisabled.Default.(bool)
+	// agentDescScopeEpoch is the schema descriptor for scope_epoch field.
+	agentDescScopeEpoch := agentFields[9].Descriptor()
+	// agent.DefaultScopeEpoch holds the default value on creation for the scope_epoch field.
+	agent.DefaultScopeEpoch = agentDescScopeEpoch.Default.(int64)
+	// agentDescID is the schema descriptor for id field.
+	agentDescID := agentMixinFields0[0].Descriptor()
+	// agent.DefaultID holds the default value on creation for the id field.
+	agent.DefaultID = agentDescID.Default.(func() uuid.UUID)
+	auditentryMixin := schema.AuditEntry{}.Mixin()
+	auditentry.Policy = privacy.NewPolicies(schema.AuditEntry{})
+	auditentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditentryMixinFields0 := auditentryMixin[0].Fields()
+	_ = auditentryMixinFields0
+	auditentryFields := schema.AuditEntry{}.Fields()
+	_ = auditentryFields
+	// auditentryDescAt is the schema descriptor for at field.
+	auditentryDescAt := auditentryFields[0].Descriptor()
+	// auditentry.DefaultAt holds the default value on creation for the at field.
+	auditentry.DefaultAt = auditentryDescAt.Default.(func() time.Time)
+	// auditentryDescReason is the schema descriptor for reason field.
+	auditentryDescReason := auditentryFields[7].Descriptor()
+	// auditentry.DefaultReason holds the default value on creation for the reason field.
+	auditentry.DefaultReason = auditentryDescReason.Default.(string)
+	// auditentryDescRequestID is the schema descriptor for request_id field.
+	auditentryDescRequestID := auditentryFields[8].Descriptor()
+	// auditentry.DefaultRequestID holds the default value on creation for the request_id field.
+	auditentry.DefaultRequestID = auditentryDescRequestID.Default.(string)
+	// auditentryDescID is the schema descriptor for id field.
+	auditentryDescID := auditentryMixinFields0[0].Descriptor()
+	// auditentry.DefaultID holds the default value on creation for the id field.
+	auditentry.DefaultID = auditentryDescID.Default.(func() uuid.UUID)
+	calendardayMixin := schema.CalendarDay{}.Mixin()
+	calendarday.Policy = privacy.NewPolicies(schema.CalendarDay{})
+	calendarday.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := calendarday.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	calendardayMixinFields0 := calendardayMixin[0].Fields()
+	_ = calendardayMixinFields0
+	calendardayMixinFields1 := calendardayMixin[1].Fields()
+	_ = calendardayMixinFields1
+	calendardayFields := schema.CalendarDay{}.Fields()
+	_ = calendardayFields
+	// calendardayDescCreatedAt is the schema descriptor for created_at field.
+	calendardayDescCreatedAt := calendardayMixinFields1[0].Descriptor()
+	// calendarday.DefaultCreatedAt holds the default value on creation for the created_at field.
+	calendarday.DefaultCreatedAt = calendardayDescCreatedAt.Default.(func() time.Time)
+	// calendardayDescUpdatedAt is the schema descriptor for updated_at field.
+	calendardayDescUpdatedAt := calendardayMixinFields1[1].Descriptor()
+	// calendarday.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	calendarday.DefaultUpdatedAt = calendardayDescUpdatedAt.Default.(func() time.Time)
+	// calendarday.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	calendarday.UpdateDefaultUpdatedAt = calendardayDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// calendardayDescNote is the schema descriptor for note field.
+	calendardayDescNote := calendardayFields[2].Descriptor()
+	// calendarday.DefaultNote holds the default value on creation for the note field.
+	calendarday.DefaultNote = calendardayDescNote.Default.(string)
+	// calendardayDescID is the schema descriptor for id field.
+	calendardayDescID := calendardayMixinFields0[0].Descriptor()
+	// calendarday.DefaultID holds the default value on creation for the id field.
+	calendarday.DefaultID = calendardayDescID.Default.(func() uuid.UUID)
+	changelog.Policy = privacy.NewPolicies(schema.ChangeLog{})
+	changelog.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := changelog.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	changelogFields := schema.ChangeLog{}.Fields()
+	_ = changelogFields
+	// changelogDescID is the schema descriptor for id field.
+	changelogDescID := changelogFields[0].Descriptor()
+	// changelog.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	changelog.IDValidator = changelogDescID.Validators[0].(func(int64) error)
+	claimMixin := schema.Claim{}.Mixin()
+	claim.Policy = privacy.NewPolicies(schema.Claim{})
+	claim.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := claim.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	claimMixinFields0 := claimMixin[0].Fields()
+	_ = claimMixinFields0
+	claimMixinFields1 := claimMixin[1].Fields()
+	_ = claimMixinFields1
+	claimMixinFields2 := claimMixin[2].Fields()
+	_ = claimMixinFields2
+	claimFields := schema.Claim{}.Fields()
+	_ = claimFields
+	// claimDescCreatedAt is the schema descriptor for created_at field.
+	claimDescCreatedAt := claimMixinFields1[0].Descriptor()
+	// claim.DefaultCreatedAt holds the default value on creation for the created_at field.
+	claim.DefaultCreatedAt = claimDescCreatedAt.Default.(func() time.Time)
+	// claimDescUpdatedAt is the schema descriptor for updated_at field.
+	claimDescUpdatedAt := claimMixinFields1[1].Descriptor()
+	// claim.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	claim.DefaultUpdatedAt = claimDescUpdatedAt.Default.(func() time.Time)
+	// claim.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	claim.UpdateDefaultUpdatedAt = claimDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// claimDescVersion is the schema descriptor for version field.
+	claimDescVersion := claimMixinFields2[0].Descriptor()
+	// claim.DefaultVersion holds the default value on creation for the version field.
+	claim.DefaultVersion = claimDescVersion.Default.(int64)
+	// claim.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	claim.VersionValidator = claimDescVersion.Validators[0].(func(int64) error)
+	// claimDescDescription is the schema descriptor for description field.
+	claimDescDescription := claimFields[4].Descriptor()
+	// claim.DefaultDescription holds the default value on creation for the description field.
+	claim.DefaultDescription = claimDescDescription.Default.(string)
+	// claimDescAmountClaimedCents is the schema descriptor for amount_claimed_cents field.
+	claimDescAmountClaimedCents := claimFields[5].Descriptor()
+	// claim.DefaultAmountClaimedCents holds the default value on creation for the amount_claimed_cents field.
+	claim.DefaultAmountClaimedCents = claimDescAmountClaimedCents.Default.(int64)
+	// claim.AmountClaimedCentsValidator is a validator for the "amount_claimed_cents" field. It is called by the builders before save.
+	claim.AmountClaimedCentsValidator = claimDescAmountClaimedCents.Validators[0].(func(int64) error)
+	// claimDescAmountPaidCents is the schema descriptor for amount_paid_cents field.
+	claimDescAmountPaidCents := claimFields[6].Descriptor()
+	// claim.DefaultAmountPaidCents holds the default value on creation for the amount_paid_cents field.
+	claim.DefaultAmountPaidCents = claimDescAmountPaidCents.Default.(int64)
+	// claim.AmountPaidCentsValidator is a validator for the "amount_paid_cents" field. It is called by the builders before save.
+	claim.AmountPaidCentsValidator = claimDescAmountPaidCents.Validators[0].(func(int64) error)
+	// claimDescID is the schema descriptor for id field.
+	claimDescID := claimMixinFields0[0].Descriptor()
+	// claim.DefaultID holds the default value on creation for the id field.
+	claim.DefaultID = claimDescID.Default.(func() uuid.UUID)
+	complaintMixin := schema.Complaint{}.Mixin()
+	complaint.Policy = privacy.NewPolicies(schema.Complaint{})
+	complaint.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := complaint.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	complaintMixinFields0 := complaintMixin[0].Fields()
+	_ = complaintMixinFields0
+	complaintMixinFields1 := complaintMixin[1].Fields()
+	_ = complaintMixinFields1
+	complaintMixinFields2 := complaintMixin[2].Fields()
+	_ = complaintMixinFields2
+	complaintFields := schema.Complaint{}.Fields()
+	_ = complaintFields
+	// complaintDescCreatedAt is the schema descriptor for created_at field.
+	complaintDescCreatedAt := complaintMixinFields1[0].Descriptor()
+	// complaint.DefaultCreatedAt holds the default value on creation for the created_at field.
+	complaint.DefaultCreatedAt = complaintDescCreatedAt.Default.(func() time.Time)
+	// complaintDescUpdatedAt is the schema descriptor for updated_at field.
+	complaintDescUpdatedAt := complaintMixinFields1[1].Descriptor()
+	// complaint.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	complaint.DefaultUpdatedAt = complaintDescUpdatedAt.Default.(func() time.Time)
+	// complaint.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	complaint.UpdateDefaultUpdatedAt = complaintDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// complaintDescVersion is the schema descriptor for version field.
+	complaintDescVersion := complaintMixinFields2[0].Descriptor()
+	// complaint.DefaultVersion holds the default value on creation for the version field.
+	complaint.DefaultVersion = complaintDescVersion.Default.(int64)
+	// complaint.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	complaint.VersionValidator = complaintDescVersion.Validators[0].(func(int64) error)
+	// complaintDescSummary is the schema descriptor for summary field.
+	complaintDescSummary := complaintFields[6].Descriptor()
+	// complaint.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
+	complaint.SummaryValidator = complaintDescSummary.Validators[0].(func(string) error)
+	// complaintDescDetails is the schema descriptor for details field.
+	complaintDescDetails := complaintFields[7].Descriptor()
+	// complaint.DefaultDetails holds the default value on creation for the details field.
+	complaint.DefaultDetails = complaintDescDetails.Default.(string)
+	// complaintDescRootCause is the schema descriptor for root_cause field.
+	complaintDescRootCause := complaintFields[13].Descriptor()
+	// complaint.DefaultRootCause holds the default value on creation for the root_cause field.
+	complaint.DefaultRootCause = complaintDescRootCause.Default.(string)
+	// complaintDescCorrectiveAction is the schema descriptor for corrective_action field.
+	complaintDescCorrectiveAction := complaintFields[14].Descriptor()
+	// complaint.DefaultCorrectiveAction holds the default value on creation for the corrective_action field.
+	complaint.DefaultCorrectiveAction = complaintDescCorrectiveAction.Default.(string)
+	// complaintDescResolution is the schema descriptor for resolution field.
+	complaintDescResolution := complaintFields[15].Descriptor()
+	// complaint.DefaultResolution holds the default value on creation for the resolution field.
+	complaint.DefaultResolution = complaintDescResolution.Default.(string)
+	// complaintDescID is the schema descriptor for id field.
+	complaintDescID := complaintMixinFields0[0].Descriptor()
+	// complaint.DefaultID holds the default value on creation for the id field.
+	complaint.DefaultID = complaintDescID.Default.(func() uuid.UUID)
+	customerMixin := schema.Customer{}.Mixin()
+	customer.Policy = privacy.NewPolicies(schema.Customer{})
+	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := customer.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	customerMixinFields0 := customerMixin[0].Fields()
+	_ = customerMixinFields0
+	customerMixinFields1 := customerMixin[1].Fields()
+	_ = customerMixinFields1
+	customerMixinFields2 := customerMixin[2].Fields()
+	_ = customerMixinFields2
+	customerFields := schema.Customer{}.Fields()
+	_ = customerFields
+	// customerDescCreatedAt is the schema descriptor for created_at field.
+	customerDescCreatedAt := customerMixinFields1[0].Descriptor()
+	// customer.DefaultCreatedAt holds the default value on creation for the created_at field.
+	customer.DefaultCreatedAt = customerDescCreatedAt.Default.(func() time.Time)
+	// customerDescUpdatedAt is the schema descriptor for updated_at field.
+	customerDescUpdatedAt := customerMixinFields1[1].Descriptor()
+	// customer.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	customer.DefaultUpdatedAt = customerDescUpdatedAt.Default.(func() time.Time)
+	// customer.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	customer.UpdateDefaultUpdatedAt = customerDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// customerDescVersion is the schema descriptor for version field.
+	customerDescVersion := customerMixinFields2[0].Descriptor()
+	// customer.DefaultVersion holds the default value on creation for the version field.
+	customer.DefaultVersion = customerDescVersion.Default.(int64)
+	// customer.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	customer.VersionValidator = customerDescVersion.Validators[0].(func(int64) error)
+	// customerDescName is the schema descriptor for name field.
+	customerDescName := customerFields[2].Descriptor()
+	// customer.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	customer.NameValidator = customerDescName.Validators[0].(func(string) error)
+	// customerDescOccupation is the schema descriptor for occupation field.
+	customerDescOccupation := customerFields[9].Descriptor()
+	// customer.DefaultOccupation holds the default value on creation for the occupation field.
+	customer.DefaultOccupation = customerDescOccupation.Default.(string)
+	// customerDescFamily is the schema descriptor for family field.
+	customerDescFamily := customerFields[11].Descriptor()
+	// customer.DefaultFamily holds the default value on creation for the family field.
+	customer.DefaultFamily = customerDescFamily.Default.(domain.Family)
+	// customerDescConsent is the schema descriptor for consent field.
+	customerDescConsent := customerFields[15].Descriptor()
+	// customer.DefaultConsent holds the default value on creation for the consent field.
+	customer.DefaultConsent = customerDescConsent.Default.(domain.Consent)
+	// customerDescTags is the schema descriptor for tags field.
+	customerDescTags := customerFields[16].Descriptor()
+	// customer.DefaultTags holds the default value on creation for the tags field.
+	customer.DefaultTags = customerDescTags.Default.([]string)
+	// customerDescID is the schema descriptor for id field.
+	customerDescID := customerMixinFields0[0].Descriptor()
+	// customer.DefaultID holds the default value on creation for the id field.
+	customer.DefaultID = customerDescID.Default.(func() uuid.UUID)
+	deliveryattemptMixin := schema.DeliveryAttempt{}.Mixin()
+	deliveryattempt.Policy = privacy.NewPolicies(schema.DeliveryAttempt{})
+	deliveryattempt.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := deliveryattempt.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	deliveryattemptMixinFields0 := deliveryattemptMixin[0].Fields()
+	_ = deliveryattemptMixinFields0
+	deliveryattemptFields := schema.DeliveryAttempt{}.Fields()
+	_ = deliveryattemptFields
+	// deliveryattemptDescAt is the schema descriptor for at field.
+	deliveryattemptDescAt := deliveryattemptFields[2].Descriptor()
+	// deliveryattempt.DefaultAt holds the default value on creation for the at field.
+	deliveryattempt.DefaultAt = deliveryattemptDescAt.Default.(func() time.Time)
+	// deliveryattemptDescProviderMessageID is the schema descriptor for provider_message_id field.
+	deliveryattemptDescProviderMessageID := deliveryattemptFields[4].Descriptor()
+	// deliveryattempt.DefaultProviderMessageID holds the default value on creation for the provider_message_id field.
+	deliveryattempt.DefaultProviderMessageID = deliveryattemptDescProviderMessageID.Default.(string)
+	// deliveryattemptDescErrorCode is the schema descriptor for error_code field.
+	deliveryattemptDescErrorCode := deliveryattemptFields[5].Descriptor()
+	// deliveryattempt.DefaultErrorCode holds the default value on creation for the error_code field.
+	deliveryattempt.DefaultErrorCode = deliveryattemptDescErrorCode.Default.(string)
+	// deliveryattemptDescRetryAfterSeconds is the schema descriptor for retry_after_seconds field.
+	deliveryattemptDescRetryAfterSeconds := deliveryattemptFields[6].Descriptor()
+	// deliveryattempt.DefaultRetryAfterSeconds holds the default value on creation for the retry_after_seconds field.
+	deliveryattempt.DefaultRetryAfterSeconds = deliveryattemptDescRetryAfterSeconds.Default.(int)
+	// deliveryattemptDescID is the schema descriptor for id field.
+	deliveryattemptDescID := deliveryattemptMixinFields0[0].Descriptor()
+	// deliveryattempt.DefaultID holds the default value on creation for the id field.
+	deliveryattempt.DefaultID = deliveryattemptDescID.Default.(func() uuid.UUID)
+	deviceMixin := schema.Device{}.Mixin()
+	device.Policy = privacy.NewPolicies(schema.Device{})
+	device.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := device.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	deviceMixinFields0 := deviceMixin[0].Fields()
+	_ = deviceMixinFields0
+	deviceMixinFields1 := deviceMixin[1].Fields()
+	_ = deviceMixinFields1
+	deviceFields := schema.Device{}.Fields()
+	_ = deviceFields
+	// deviceDescCreatedAt is the schema descriptor for created_at field.
+	deviceDescCreatedAt := deviceMixinFields1[0].Descriptor()
+	// device.DefaultCreatedAt holds the default value on creation for the created_at field.
+	device.DefaultCreatedAt = deviceDescCreatedAt.Default.(func() time.Time)
+	// deviceDescUpdatedAt is the schema descriptor for updated_at field.
+	deviceDescUpdatedAt := deviceMixinFields1[1].Descriptor()
+	// device.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	device.DefaultUpdatedAt = deviceDescUpdatedAt.Default.(func() time.Time)
+	// device.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	device.UpdateDefaultUpdatedAt = deviceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// deviceDescToken is the schema descriptor for token field.
+	deviceDescToken := deviceFields[2].Descriptor()
+	// device.TokenValidator is a validator for the "token" field. It is called by the builders before save.
+	device.TokenValidator = deviceDescToken.Validators[0].(func(string) error)
+	// deviceDescAppVersion is the schema descriptor for app_version field.
+	deviceDescAppVersion := deviceFields[4].Descriptor()
+	// device.DefaultAppVersion holds the default value on creation for the app_version field.
+	device.DefaultAppVersion = deviceDescAppVersion.Default.(string)
+	// deviceDescLocale is the schema descriptor for locale field.
+	deviceDescLocale := deviceFields[5].Descriptor()
+	// device.DefaultLocale holds the default value on creation for the locale field.
+	device.DefaultLocale = deviceDescLocale.Default.(string)
+	// deviceDescTimeZone is the schema descriptor for time_zone field.
+	deviceDescTimeZone := deviceFields[6].Descriptor()
+	// device.DefaultTimeZone holds the default value on creation for the time_zone field.
+	device.DefaultTimeZone = deviceDescTimeZone.Default.(string)
+	// deviceDescEnabled is the schema descriptor for enabled field.
+	deviceDescEnabled := deviceFields[7].Descriptor()
+	// device.DefaultEnabled holds the default value on creation for the enabled field.
+	device.DefaultEnabled = deviceDescEnabled.Default.(bool)
+	// deviceDescDisabledReason is the schema descriptor for disabled_reason field.
+	deviceDescDisabledReason := deviceFields[8].Descriptor()
+	// device.DefaultDisabledReason holds the default value on creation for the disabled_reason field.
+	device.DefaultDisabledReason = deviceDescDisabledReason.Default.(string)
+	// deviceDescLastSeenAt is the schema descriptor for last_seen_at field.
+	deviceDescLastSeenAt := deviceFields[9].Descriptor()
+	// device.DefaultLastSeenAt holds the default value on creation for the last_seen_at field.
+	device.DefaultLastSeenAt = deviceDescLastSeenAt.Default.(func() time.Time)
+	// deviceDescID is the schema descriptor for id field.
+	deviceDescID := deviceMixinFields0[0].Descriptor()
+	// device.DefaultID holds the default value on creation for the id field.
+	device.DefaultID = deviceDescID.Default.(func() uuid.UUID)
+	idempotencyrecordMixin := schema.IdempotencyRecord{}.Mixin()
+	idempotencyrecord.Policy = privacy.NewPolicies(schema.IdempotencyRecord{})
+	idempotencyrecord.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := idempotencyrecord.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	idempotencyrecordMixinFields0 := idempotencyrecordMixin[0].Fields()
+	_ = idempotencyrecordMixinFields0
+	idempotencyrecordMixinFields1 := idempotencyrecordMixin[1].Fields()
+	_ = idempotencyrecordMixinFields1
+	idempotencyrecordFields := schema.IdempotencyRecord{}.Fields()
+	_ = idempotencyrecordFields
+	// idempotencyrecordDescCreatedAt is the schema descriptor for created_at field.
+	idempotencyrecordDescCreatedAt := idempotencyrecordMixinFields1[0].Descriptor()
+	// idempotencyrecord.DefaultCreatedAt holds the default value on creation for the created_at field.
+	idempotencyrecord.DefaultCreatedAt = idempotencyrecordDescCreatedAt.Default.(func() time.Time)
+	// idempotencyrecordDescUpdatedAt is the schema descriptor for updated_at field.
+	idempotencyrecordDescUpdatedAt := idempotencyrecordMixinFields1[1].Descriptor()
+	// idempotencyrecord.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	idempotencyrecord.DefaultUpdatedAt = idempotencyrecordDescUpdatedAt.Default.(func() time.Time)
+	// idempotencyrecord.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	idempotencyrecord.UpdateDefaultUpdatedAt = idempotencyrecordDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// idempotencyrecordDescActor is the schema descriptor for actor field.
+	idempotencyrecordDescActor := idempotencyrecordFields[0].Descriptor()
+	// idempotencyrecord.ActorValidator is a validator for the "actor" field. It is called by the builders before save.
+	idempotencyrecord.ActorValidator = idempotencyrecordDescActor.Validators[0].(func(string) error)
+	// idempotencyrecordDescKey is the schema descriptor for key field.
+	idempotencyrecordDescKey := idempotencyrecordFields[1].Descriptor()
+	// idempotencyrecord.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	idempotencyrecord.KeyValidator = idempotencyrecordDescKey.Validators[0].(func(string) error)
+	// idempotencyrecordDescContentType is the schema descriptor for content_type field.
+	idempotencyrecordDescContentType := idempotencyrecordFields[6].Descriptor()
+	// idempotencyrecord.DefaultContentType holds the default value on creation for the content_type field.
+	idempotencyrecord.DefaultContentType = idempotencyrecordDescContentType.Default.(string)
+	// idempotencyrecordDescID is the schema descriptor for id field.
+	idempotencyrecordDescID := idempotencyrecordMixinFields0[0].Descriptor()
+	// idempotencyrecord.DefaultID holds the default value on creation for the id field.
+	idempotencyrecord.DefaultID = idempotencyrecordDescID.Default.(func() uuid.UUID)
+	insurancepolicyMixin := schema.InsurancePolicy{}.Mixin()
+	insurancepolicy.Policy = privacy.NewPolicies(schema.InsurancePolicy{})
+	insurancepolicy.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := insurancepolicy.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	insurancepolicyMixinFields0 := insurancepolicyMixin[0].Fields()
+	_ = insurancepolicyMixinFields0
+	insurancepolicyMixinFields1 := insurancepolicyMixin[1].Fields()
+	_ = insurancepolicyMixinFields1
+	insurancepolicyMixinFields2 := insurancepolicyMixin[2].Fields()
+	_ = insurancepolicyMixinFields2
+	insurancepolicyFields := schema.InsurancePolicy{}.Fields()
+	_ = insurancepolicyFields
+	// insurancepolicyDescCreatedAt is the schema descriptor for created_at field.
+	insurancepolicyDescCreatedAt := insurancepolicyMixinFields1[0].Descriptor()
+	// insurancepolicy.DefaultCreatedAt holds the default value on creation for the created_at field.
+	insurancepolicy.DefaultCreatedAt = insurancepolicyDescCreatedAt.Default.(func() time.Time)
+	// insurancepolicyDescUpdatedAt is the schema descriptor for updated_at field.
+	insurancepolicyDescUpdatedAt := insurancepolicyMixinFields1[1].Descriptor()
+	// insurancepolicy.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	insurancepolicy.DefaultUpdatedAt = insurancepolicyDescUpdatedAt.Default.(func() time.Time)
+	// insurancepolicy.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	insurancepolicy.UpdateDefaultUpdatedAt = insurancepolicyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// insurancepolicyDescVersion is the schema descriptor for version field.
+	insurancepolicyDescVersion := insurancepolicyMixinFields2[0].Descriptor()
+	// insurancepolicy.DefaultVersion holds the default value on creation for the version field.
+	insurancepolicy.DefaultVersion = insurancepolicyDescVersion.Default.(int64)
+	// insurancepolicy.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	insurancepolicy.VersionValidator = insurancepolicyDescVersion.Validators[0].(func(int64) error)
+	// insurancepolicyDescNumber is the schema descriptor for number field.
+	insurancepolicyDescNumber := insurancepolicyFields[2].Descriptor()
+	// insurancepolicy.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	insurancepolicy.NumberValidator = insurancepolicyDescNumber.Validators[0].(func(string) error)
+	// insurancepolicyDescProductCode is the schema descriptor for product_code field.
+	insurancepolicyDescProductCode := insurancepolicyFields[3].Descriptor()
+	// insurancepolicy.DefaultProductCode holds the default value on creation for the product_code field.
+	insurancepolicy.DefaultProductCode = insurancepolicyDescProductCode.Default.(string)
+	// insurancepolicyDescProductName is the schema descriptor for product_name field.
+	insurancepolicyDescProductName := insurancepolicyFields[4].Descriptor()
+	// insurancepolicy.DefaultProductName holds the default value on creation for the product_name field.
+	insurancepolicy.DefaultProductName = insurancepolicyDescProductName.Default.(string)
+	// insurancepolicyDescInsuredName is the schema descriptor for insured_name field.
+	insurancepolicyDescInsuredName := insurancepolicyFields[6].Descriptor()
+	// insurancepolicy.DefaultInsuredName holds the default value on creation for the insured_name field.
+	insurancepolicy.DefaultInsuredName = insurancepolicyDescInsuredName.Default.(string)
+	// insurancepolicyDescHolderName is the schema descriptor for holder_name field.
+	insurancepolicyDescHolderName := insurancepolicyFields[7].Descriptor()
+	// insurancepolicy.DefaultHolderName holds the default value on creation for the holder_name field.
+	insurancepolicy.DefaultHolderName = insurancepolicyDescHolderName.Default.(string)
+	// insurancepolicyDescPremiumCents is the schema descriptor for premium_cents field.
+	insurancepolicyDescPremiumCents := insurancepolicyFields[8].Descriptor()
+	// insurancepolicy.PremiumCentsValidator is a validator for the "premium_cents" field. It is called by the builders before save.
+	insurancepolicy.PremiumCentsValidator = insurancepolicyDescPremiumCents.Validators[0].(func(int64) error)
+	// insurancepolicyDescSumAssuredCents is the schema descriptor for sum_assured_cents field.
+	insurancepolicyDescSumAssuredCents := insurancepolicyFields[9].Descriptor()
+	// insurancepolicy.DefaultSumAssuredCents holds the default value on creation for the sum_assured_cents field.
+	insurancepolicy.DefaultSumAssuredCents = insurancepolicyDescSumAssuredCents.Default.(int64)
+	// insurancepolicy.SumAssuredCentsValidator is a validator for the "sum_assured_cents" field. It is called by the builders before save.
+	insurancepolicy.SumAssuredCentsValidator = insurancepolicyDescSumAssuredCents.Validators[0].(func(int64) error)
+	// insurancepolicyDescCurrency is the schema descriptor for currency field.
+	insurancepolicyDescCurrency := insurancepolicyFields[10].Descriptor()
+	// insurancepolicy.DefaultCurrency holds the default value on creation for the currency field.
+	insurancepolicy.DefaultCurrency = insurancepolicyDescCurrency.Default.(string)
+	// insurancepolicyDescMissedPayments is the schema descriptor for missed_payments field.
+	insurancepolicyDescMissedPayments := insurancepolicyFields[16].Descriptor()
+	// insurancepolicy.DefaultMissedPayments holds the default value on creation for the missed_payments field.
+	insurancepolicy.DefaultMissedPayments = insurancepolicyDescMissedPayments.Default.(int)
+	// insurancepolicy.MissedPaymentsValidator is a validator for the "missed_payments" field. It is called by the builders before save.
+	insurancepolicy.MissedPaymentsValidator = insurancepolicyDescMissedPayments.Validators[0].(func(int) error)
+	// insurancepolicyDescID is the schema descriptor for id field.
+	insurancepolicyDescID := insurancepolicyMixinFields0[0].Descriptor()
+	// insurancepolicy.DefaultID holds the default value on creation for the id field.
+	insurancepolicy.DefaultID = insurancepolicyDescID.Default.(func() uuid.UUID)
+	integratorclientMixin := schema.IntegratorClient{}.Mixin()
+	integratorclient.Policy = privacy.NewPolicies(schema.IntegratorClient{})
+	integratorclient.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := integratorclient.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	integratorclientMixinFields0 := integratorclientMixin[0].Fields()
+	_ = integratorclientMixinFields0
+	integratorclientMixinFields1 := integratorclientMixin[1].Fields()
+	_ = integratorclientMixinFields1
+	integratorclientFields := schema.IntegratorClient{}.Fields()
+	_ = integratorclientFields
+	// integratorclientDescCreatedAt is the schema descriptor for created_at field.
+	integratorclientDescCreatedAt := integratorclientMixinFields1[0].Descriptor()
+	// integratorclient.DefaultCreatedAt holds the default value on creation for the created_at field.
+	integratorclient.DefaultCreatedAt = integratorclientDescCreatedAt.Default.(func() time.Time)
+	// integratorclientDescUpdatedAt is the schema descriptor for updated_at field.
+	integratorclientDescUpdatedAt := integratorclientMixinFields1[1].Descriptor()
+	// integratorclient.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	integratorclient.DefaultUpdatedAt = integratorclientDescUpdatedAt.Default.(func() time.Time)
+	// integratorclient.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	integratorclient.UpdateDefaultUpdatedAt = integratorclientDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// integratorclientDescClientID is the schema descriptor for client_id field.
+	integratorclientDescClientID := integratorclientFields[0].Descriptor()
+	// integratorclient.ClientIDValidator is a validator for the "client_id" field. It is called by the builders before save.
+	integratorclient.ClientIDValidator = integratorclientDescClientID.Validators[0].(func(string) error)
+	// integratorclientDescName is the schema descriptor for name field.
+	integratorclientDescName := integratorclientFields[1].Descriptor()
+	// integratorclient.DefaultName holds the default value on creation for the name field.
+	integratorclient.DefaultName = integratorclientDescName.Default.(string)
+	// integratorclientDescScopes is the schema descriptor for scopes field.
+	integratorclientDescScopes := integratorclientFields[3].Descriptor()
+	// integratorclient.DefaultScopes holds the default value on creation for the scopes field.
+	integratorclient.DefaultScopes = integratorclientDescScopes.Default.([]string)
+	// integratorclientDescDisabled is the schema descriptor for disabled field.
+	integratorclientDescDisabled := integratorclientFields[4].Descriptor()
+	// integratorclient.DefaultDisabled holds the default value on creation for the disabled field.
+	integratorclient.DefaultDisabled = integratorclientDescDisabled.Default.(bool)
+	// integratorclientDescID is the schema descriptor for id field.
+	integratorclientDescID := integratorclientMixinFields0[0].Descriptor()
+	// integratorclient.DefaultID holds the default value on creation for the id field.
+	integratorclient.DefaultID = integratorclientDescID.Default.(func() uuid.UUID)
+	interactionMixin := schema.Interaction{}.Mixin()
+	interaction.Policy = privacy.NewPolicies(schema.Interaction{})
+	interaction.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := interaction.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	interactionMixinFields0 := interactionMixin[0].Fields()
+	_ = interactionMixinFields0
+	interactionMixinFields1 := interactionMixin[1].Fields()
+	_ = interactionMixinFields1
+	interactionMixinFields2 := interactionMixin[2].Fields()
+	_ = interactionMixinFields2
+	interactionFields := schema.Interaction{}.Fields()
+	_ = interactionFields
+	// interactionDescCreatedAt is the schema descriptor for created_at field.
+	interactionDescCreatedAt := interactionMixinFields1[0].Descriptor()
+	// interaction.DefaultCreatedAt holds the default value on creation for the created_at field.
+	interaction.DefaultCreatedAt = interactionDescCreatedAt.Default.(func() time.Time)
+	// interactionDescUpdatedAt is the schema descriptor for updated_at field.
+	interactionDescUpdatedAt := interactionMixinFields1[1].Descriptor()
+	// interaction.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	interaction.DefaultUpdatedAt = interactionDescUpdatedAt.Default.(func() time.Time)
+	// interaction.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	interaction.UpdateDefaultUpdatedAt = interactionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// interactionDescVersion is the schema descriptor for version field.
+	interactionDescVersion := interactionMixinFields2[0].Descriptor()
+	// interaction.DefaultVersion holds the default value on creation for the version field.
+	interaction.DefaultVersion = interactionDescVersion.Default.(int64)
+	// interaction.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	interaction.VersionValidator = interactionDescVersion.Validators[0].(func(int64) error)
+	// interactionDescContent is the schema descriptor for content field.
+	interactionDescContent := interactionFields[4].Descriptor()
+	// interaction.DefaultContent holds the default value on creation for the content field.
+	interaction.DefaultContent = interactionDescContent.Default.(string)
+	// interactionDescResult is the schema descriptor for result field.
+	interactionDescResult := interactionFields[5].Descriptor()
+	// interaction.DefaultResult holds the default value on creation for the result field.
+	interaction.DefaultResult = interactionDescResult.Default.(string)
+	// interactionDescFeedback is the schema descriptor for feedback field.
+	interactionDescFeedback := interactionFields[6].Descriptor()
+	// interaction.DefaultFeedback holds the default value on creation for the feedback field.
+	interaction.DefaultFeedback = interactionDescFeedback.Default.(string)
+	// interactionDescToolkitItemIds is the schema descriptor for toolkit_item_ids field.
+	interactionDescToolkitItemIds := interactionFields[12].Descriptor()
+	// interaction.DefaultToolkitItemIds holds the default value on creation for the toolkit_item_ids field.
+	interaction.DefaultToolkitItemIds = interactionDescToolkitItemIds.Default.([]uuid.UUID)
+	// interactionDescID is the schema descriptor for id field.
+	interactionDescID := interactionMixinFields0[0].Descriptor()
+	// interaction.DefaultID holds the default value on creation for the id field.
+	interaction.DefaultID = interactionDescID.Default.(func() uuid.UUID)
+	notificationMixin := schema.Notification{}.Mixin()
+	notification.Policy = privacy.NewPolicies(schema.Notification{})
+	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notification.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationMixinFields1 := notificationMixin[1].Fields()
+	_ = notificationMixinFields1
+	notificationMixinFields2 := notificationMixin[2].Fields()
+	_ = notificationMixinFields2
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationMixinFields1[0].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescUpdatedAt is the schema descriptor for updated_at field.
+	notificationDescUpdatedAt := notificationMixinFields1[1].Descriptor()
+	// notification.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
+	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notification.UpdateDefaultUpdatedAt = notificationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationDescVersion is the schema descriptor for version field.
+	notificationDescVersion := notificationMixinFields2[0].Descriptor()
+	// notification.DefaultVersion holds the default value on creation for the version field.
+	notification.DefaultVersion = notificationDescVersion.Default.(int64)
+	// notification.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	notification.VersionValidator = notificationDescVersion.Validators[0].(func(int64) error)
+	// notificationDescBody is the schema descriptor for body field.
+	notificationDescBody := notificationFields[5].Descriptor()
+	// notification.DefaultBody holds the default value on creation for the body field.
+	notification.DefaultBody = notificationDescBody.Default.(string)
+	// notificationDescData is the schema descriptor for data field.
+	notificationDescData := notificationFields[6].Descriptor()
+	// notification.DefaultData holds the default value on creation for the data field.
+	notification.DefaultData = notificationDescData.Default.(map[string]string)
+	// notificationDescDeepLink is the schema descriptor for deep_link field.
+	notificationDescDeepLink := notificationFields[7].Descriptor()
+	// notification.DefaultDeepLink holds the default value on creation for the deep_link field.
+	notification.DefaultDeepLink = notificationDescDeepLink.Default.(string)
+	// notificationDescID is the schema descriptor for id field.
+	notificationDescID := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultID holds the default value on creation for the id field.
+	notification.DefaultID = notificationDescID.Default.(func() uuid.UUID)
+	npsanswerMixin := schema.NpsAnswer{}.Mixin()
+	npsanswer.Policy = privacy.NewPolicies(schema.NpsAnswer{})
+	npsanswer.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := npsanswer.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	npsanswerMixinFields0 := npsanswerMixin[0].Fields()
+	_ = npsanswerMixinFields0
+	npsanswerMixinFields1 := npsanswerMixin[1].Fields()
+	_ = npsanswerMixinFields1
+	npsanswerFields := schema.NpsAnswer{}.Fields()
+	_ = npsanswerFields
+	// npsanswerDescCreatedAt is the schema descriptor for created_at field.
+	npsanswerDescCreatedAt := npsanswerMixinFields1[0].Descriptor()
+	// npsanswer.DefaultCreatedAt holds the default value on creation for the created_at field.
+	npsanswer.DefaultCreatedAt = npsanswerDescCreatedAt.Default.(func() time.Time)
+	// npsanswerDescUpdatedAt is the schema descriptor for updated_at field.
+	npsanswerDescUpdatedAt := npsanswerMixinFields1[1].Descriptor()
+	// npsanswer.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	npsanswer.DefaultUpdatedAt = npsanswerDescUpdatedAt.Default.(func() time.Time)
+	// npsanswer.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	npsanswer.UpdateDefaultUpdatedAt = npsanswerDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// npsanswerDescScore is the schema descriptor for score field.
+	npsanswerDescScore := npsanswerFields[3].Descriptor()
+	// npsanswer.ScoreValidator is a validator for the "score" field. It is called by the builders before save.
+	npsanswer.ScoreValidator = npsanswerDescScore.Validators[0].(func(int) error)
+	// npsanswerDescComment is the schema descriptor for comment field.
+	npsanswerDescComment := npsanswerFields[4].Descriptor()
+	// npsanswer.DefaultComment holds the default value on creation for the comment field.
+	npsanswer.DefaultComment = npsanswerDescComment.Default.(string)
+	// npsanswerDescAnsweredAt is the schema descriptor for answered_at field.
+	npsanswerDescAnsweredAt := npsanswerFields[5].Descriptor()
+	// npsanswer.DefaultAnsweredAt holds the default value on creation for the answered_at field.
+	npsanswer.DefaultAnsweredAt = npsanswerDescAnsweredAt.Default.(func() time.Time)
+	// npsanswerDescID is the schema descriptor for id field.
+	npsanswerDescID := npsanswerMixinFields0[0].Descriptor()
+	// npsanswer.DefaultID holds the default value on creation for the id field.
+	npsanswer.DefaultID = npsanswerDescID.Default.(func() uuid.UUID)
+	planruleMixin := schema.PlanRule{}.Mixin()
+	planrule.Policy = privacy.NewPolicies(schema.PlanRule{})
+	planrule.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := planrule.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	planruleMixinFields0 := planruleMixin[0].Fields()
+	_ = planruleMixinFields0
+	planruleMixinFields1 := planruleMixin[1].Fields()
+	_ = planruleMixinFields1
+	planruleFields := schema.PlanRule{}.Fields()
+	_ = planruleFields
+	// planruleDescCreatedAt is the schema descriptor for created_at field.
+	planruleDescCreatedAt := planruleMixinFields1[0].Descriptor()
+	// planrule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	planrule.DefaultCreatedAt = planruleDescCreatedAt.Default.(func() time.Time)
+	// planruleDescUpdatedAt is the schema descriptor for updated_at field.
+	planruleDescUpdatedAt := planruleMixinFields1[1].Descriptor()
+	// planrule.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	planrule.DefaultUpdatedAt = planruleDescUpdatedAt.Default.(func() time.Time)
+	// planrule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	planrule.UpdateDefaultUpdatedAt = planruleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// planruleDescKey is the schema descriptor for key field.
+	planruleDescKey := planruleFields[0].Descriptor()
+	// planrule.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	planrule.KeyValidator = planruleDescKey.Validators[0].(func(string) error)
+	// planruleDescName is the schema descriptor for name field.
+	planruleDescName := planruleFields[1].Descriptor()
+	// planrule.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	planrule.NameValidator = planruleDescName.Validators[0].(func(string) error)
+	// planruleDescDescription is the schema descriptor for description field.
+	planruleDescDescription := planruleFields[2].Descriptor()
+	// planrule.DefaultDescription holds the default value on creation for the description field.
+	planrule.DefaultDescription = planruleDescDescription.Default.(string)
+	// planruleDescEnabled is the schema descriptor for enabled field.
+	planruleDescEnabled := planruleFields[3].Descriptor()
+	// planrule.DefaultEnabled holds the default value on creation for the enabled field.
+	planrule.DefaultEnabled = planruleDescEnabled.Default.(bool)
+	// planruleDescBuiltin is the schema descriptor for builtin field.
+	planruleDescBuiltin := planruleFields[4].Descriptor()
+	// planrule.DefaultBuiltin holds the default value on creation for the builtin field.
+	planrule.DefaultBuiltin = planruleDescBuiltin.Default.(bool)
+	// planruleDescRevision is the schema descriptor for revision field.
+	planruleDescRevision := planruleFields[5].Descriptor()
+	// planrule.DefaultRevision holds the default value on creation for the revision field.
+	planrule.DefaultRevision = planruleDescRevision.Default.(int)
+	// planrule.RevisionValidator is a validator for the "revision" field. It is called by the builders before save.
+	planrule.RevisionValidator = planruleDescRevision.Validators[0].(func(int) error)
+	// planruleDescConditions is the schema descriptor for conditions field.
+	planruleDescConditions := planruleFields[8].Descriptor()
+	// planrule.DefaultConditions holds the default value on creation for the conditions field.
+	planrule.DefaultConditions = planruleDescConditions.Default.([]domain.RuleCondition)
+	// planruleDescID is the schema descriptor for id field.
+	planruleDescID := planruleMixinFields0[0].Descriptor()
+	// planrule.DefaultID holds the default value on creation for the id field.
+	planrule.DefaultID = planruleDescID.Default.(func() uuid.UUID)
+	planstepMixin := schema.PlanStep{}.Mixin()
+	planstep.Policy = privacy.NewPolicies(schema.PlanStep{})
+	planstep.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := planstep.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	planstepMixinFields0 := planstepMixin[0].Fields()
+	_ = planstepMixinFields0
+	planstepMixinFields1 := planstepMixin[1].Fields()
+	_ = planstepMixinFields1
+	planstepFields := schema.PlanStep{}.Fields()
+	_ = planstepFields
+	// planstepDescCreatedAt is the schema descriptor for created_at field.
+	planstepDescCreatedAt := planstepMixinFields1[0].Descriptor()
+	// planstep.DefaultCreatedAt holds the default value on creation for the created_at field.
+	planstep.DefaultCreatedAt = planstepDescCreatedAt.Default.(func() time.Time)
+	// planstepDescUpdatedAt is the schema descriptor for updated_at field.
+	planstepDescUpdatedAt := planstepMixinFields1[1].Descriptor()
+	// planstep.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	planstep.DefaultUpdatedAt = planstepDescUpdatedAt.Default.(func() time.Time)
+	// planstep.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	planstep.UpdateDefaultUpdatedAt = planstepDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// planstepDescPosition is the schema descriptor for position field.
+	planstepDescPosition := planstepFields[1].Descriptor()
+	// planstep.PositionValidator is a validator for the "position" field. It is called by the builders before save.
+	planstep.PositionValidator = planstepDescPosition.Validators[0].(func(int) error)
+	// planstepDescRuleRevision is the schema descriptor for rule_revision field.
+	planstepDescRuleRevision := planstepFields[3].Descriptor()
+	// planstep.DefaultRuleRevision holds the default value on creation for the rule_revision field.
+	planstep.DefaultRuleRevision = planstepDescRuleRevision.Default.(int)
+	// planstepDescTitle is the schema descriptor for title field.
+	planstepDescTitle := planstepFields[5].Descriptor()
+	// planstep.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	planstep.TitleValidator = planstepDescTitle.Validators[0].(func(string) error)
+	// planstepDescToolkitItemIds is the schema descriptor for toolkit_item_ids field.
+	planstepDescToolkitItemIds := planstepFields[10].Descriptor()
+	// planstep.DefaultToolkitItemIds holds the default value on creation for the toolkit_item_ids field.
+	planstep.DefaultToolkitItemIds = planstepDescToolkitItemIds.Default.([]uuid.UUID)
+	// planstepDescChecklist is the schema descriptor for checklist field.
+	planstepDescChecklist := planstepFields[11].Descriptor()
+	// planstep.DefaultChecklist holds the default value on creation for the checklist field.
+	planstep.DefaultChecklist = planstepDescChecklist.Default.([]domain.ChecklistItem)
+	// planstepDescDedupeKey is the schema descriptor for dedupe_key field.
+	planstepDescDedupeKey := planstepFields[12].Descriptor()
+	// planstep.DefaultDedupeKey holds the default value on creation for the dedupe_key field.
+	planstep.DefaultDedupeKey = planstepDescDedupeKey.Default.(string)
+	// planstepDescID is the schema descriptor for id field.
+	planstepDescID := planstepMixinFields0[0].Descriptor()
+	// planstep.DefaultID holds the default value on creation for the id field.
+	planstep.DefaultID = planstepDescID.Default.(func() uuid.UUID)
+	portraitMixin := schema.Portrait{}.Mixin()
+	portrait.Policy = privacy.NewPolicies(schema.Portrait{})
+	portrait.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := portrait.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	portraitMixinFields0 := portraitMixin[0].Fields()
+	_ = portraitMixinFields0
+	portraitMixinFields1 := portraitMixin[1].Fields()
+	_ = portraitMixinFields1
+	portraitMixinFields2 := portraitMixin[2].Fields()
+	_ = portraitMixinFields2
+	portraitFields := schema.Portrait{}.Fields()
+	_ = portraitFields
+	// portraitDescCreatedAt is the schema descriptor for created_at field.
+	portraitDescCreatedAt := portraitMixinFields1[0].Descriptor()
+	// portrait.DefaultCreatedAt holds the default value on creation for the created_at field.
+	portrait.DefaultCreatedAt = portraitDescCreatedAt.Default.(func() time.Time)
+	// portraitDescUpdatedAt is the schema descriptor for updated_at field.
+	portraitDescUpdatedAt := portraitMixinFields1[1].Descriptor()
+	// portrait.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	portrait.DefaultUpdatedAt = portraitDescUpdatedAt.Default.(func() time.Time)
+	// portrait.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	portrait.UpdateDefaultUpdatedAt = portraitDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// portraitDescVersion is the schema descriptor for version field.
+	portraitDescVersion := portraitMixinFields2[0].Descriptor()
+	// portrait.DefaultVersion holds the default value on creation for the version field.
+	portrait.DefaultVersion = portraitDescVersion.Default.(int64)
+	// portrait.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	portrait.VersionValidator = portraitDescVersion.Validators[0].(func(int64) error)
+	// portraitDescLifeStage is the schema descriptor for life_stage field.
+	portraitDescLifeStage := portraitFields[1].Descriptor()
+	// portrait.DefaultLifeStage holds the default value on creation for the life_stage field.
+	portrait.DefaultLifeStage = portraitDescLifeStage.Default.(string)
+	// portraitDescPoliciesSummary is the schema descriptor for policies_summary field.
+	portraitDescPoliciesSummary := portraitFields[2].Descriptor()
+	// portrait.DefaultPoliciesSummary holds the default value on creation for the policies_summary field.
+	portrait.DefaultPoliciesSummary = portraitDescPoliciesSummary.Default.(domain.PolicySummary)
+	// portraitDescCoverageGaps is the schema descriptor for coverage_gaps field.
+	portraitDescCoverageGaps := portraitFields[3].Descriptor()
+	// portrait.DefaultCoverageGaps holds the default value on creation for the coverage_gaps field.
+	portrait.DefaultCoverageGaps = portraitDescCoverageGaps.Default.([]domain.CoverageGap)
+	// portraitDescChurnRisk is the schema descriptor for churn_risk field.
+	portraitDescChurnRisk := portraitFields[4].Descriptor()
+	// portrait.DefaultChurnRisk holds the default value on creation for the churn_risk field.
+	portrait.DefaultChurnRisk = portraitDescChurnRisk.Default.(domain.ChurnRisk)
+	// portraitDescOpenComplaints is the schema descriptor for open_complaints field.
+	portraitDescOpenComplaints := portraitFields[6].Descriptor()
+	// portrait.DefaultOpenComplaints holds the default value on creation for the open_complaints field.
+	portrait.DefaultOpenComplaints = portraitDescOpenComplaints.Default.(int)
+	// portraitDescClaims is the schema descriptor for claims field.
+	portraitDescClaims := portraitFields[7].Descriptor()
+	// portrait.DefaultClaims holds the default value on creation for the claims field.
+	portrait.DefaultClaims = portraitDescClaims.Default.(domain.ClaimsSummary)
+	// portraitDescYearsWithoutClaim is the schema descriptor for years_without_claim field.
+	portraitDescYearsWithoutClaim := portraitFields[8].Descriptor()
+	// portrait.DefaultYearsWithoutClaim holds the default value on creation for the years_without_claim field.
+	portrait.DefaultYearsWithoutClaim = portraitDescYearsWithoutClaim.Default.(int)
+	// portraitDescNps is the schema descriptor for nps field.
+	portraitDescNps := portraitFields[9].Descriptor()
+	// portrait.DefaultNps holds the default value on creation for the nps field.
+	portrait.DefaultNps = portraitDescNps.Default.([]domain.NpsEntry)
+	// portraitDescTimeline is the schema descriptor for timeline field.
+	portraitDescTimeline := portraitFields[10].Descriptor()
+	// portrait.DefaultTimeline holds the default value on creation for the timeline field.
+	portrait.DefaultTimeline = portraitDescTimeline.Default.([]domain.TimelineEvent)
+	// portraitDescComputedAt is the schema descriptor for computed_at field.
+	portraitDescComputedAt := portraitFields[11].Descriptor()
+	// portrait.DefaultComputedAt holds the default value on creation for the computed_at field.
+	portrait.DefaultComputedAt = portraitDescComputedAt.Default.(func() time.Time)
+	// portraitDescInputsHash is the schema descriptor for inputs_hash field.
+	portraitDescInputsHash := portraitFields[12].Descriptor()
+	// portrait.DefaultInputsHash holds the default value on creation for the inputs_hash field.
+	portrait.DefaultInputsHash = portraitDescInputsHash.Default.(string)
+	// portraitDescID is the schema descriptor for id field.
+	portraitDescID := portraitMixinFields0[0].Descriptor()
+	// portrait.DefaultID holds the default value on creation for the id field.
+	portrait.DefaultID = portraitDescID.Default.(func() uuid.UUID)
+	productMixin := schema.Product{}.Mixin()
+	product.Policy = privacy.NewPolicies(schema.Product{})
+	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := product.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	productMixinFields0 := productMixin[0].Fields()
+	_ = productMixinFields0
+	productMixinFields1 := productMixin[1].Fields()
+	_ = productMixinFields1
+	productFields := schema.Product{}.Fields()
+	_ = productFields
+	// productDescCreatedAt is the schema descriptor for created_at field.
+	productDescCreatedAt := productMixinFields1[0].Descriptor()
+	// product.DefaultCreatedAt holds the default value on creation for the created_at field.
+	product.DefaultCreatedAt = productDescCreatedAt.Default.(func() time.Time)
+	// productDescUpdatedAt is the schema descriptor for updated_at field.
+	productDescUpdatedAt := productMixinFields1[1].Descriptor()
+	// product.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	product.DefaultUpdatedAt = productDescUpdatedAt.Default.(func() time.Time)
+	// product.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	product.UpdateDefaultUpdatedAt = productDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// productDescCode is the schema descriptor for code field.
+	productDescCode := productFields[0].Descriptor()
+	// product.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	product.CodeValidator = productDescCode.Validators[0].(func(string) error)
+	// productDescName is the schema descriptor for name field.
+	productDescName := productFields[1].Descriptor()
+	// product.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	product.NameValidator = productDescName.Validators[0].(func(string) error)
+	// productDescHesitationDays is the schema descriptor for hesitation_days field.
+	productDescHesitationDays := productFields[3].Descriptor()
+	// product.DefaultHesitationDays holds the default value on creation for the hesitation_days field.
+	product.DefaultHesitationDays = productDescHesitationDays.Default.(int)
+	// product.HesitationDaysValidator is a validator for the "hesitation_days" field. It is called by the builders before save.
+	product.HesitationDaysValidator = productDescHesitationDays.Validators[0].(func(int) error)
+	// productDescID is the schema descriptor for id field.
+	productDescID := productMixinFields0[0].Descriptor()
+	// product.DefaultID holds the default value on creation for the id field.
+	product.DefaultID = productDescID.Default.(func() uuid.UUID)
+	refreshtokenMixin := schema.RefreshToken{}.Mixin()
+	refreshtoken.Policy = privacy.NewPolicies(schema.RefreshToken{})
+	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := refreshtoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	refreshtokenMixinFields0 := refreshtokenMixin[0].Fields()
+	_ = refreshtokenMixinFields0
+	refreshtokenMixinFields1 := refreshtokenMixin[1].Fields()
+	_ = refreshtokenMixinFields1
+	refreshtokenFields := schema.RefreshToken{}.Fields()
+	_ = refreshtokenFields
+	// refreshtokenDescCreatedAt is the schema descriptor for created_at field.
+	refreshtokenDescCreatedAt := refreshtokenMixinFields1[0].Descriptor()
+	// refreshtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	refreshtoken.DefaultCreatedAt = refreshtokenDescCreatedAt.Default.(func() time.Time)
+	// refreshtokenDescUpdatedAt is the schema descriptor for updated_at field.
+	refreshtokenDescUpdatedAt := refreshtokenMixinFields1[1].Descriptor()
+	// refreshtoken.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	refreshtoken.DefaultUpdatedAt = refreshtokenDescUpdatedAt.Default.(func() time.Time)
+	// refreshtoken.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	refreshtoken.UpdateDefaultUpdatedAt = refreshtokenDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// refreshtokenDescTokenHash is the schema descriptor for token_hash field.
+	refreshtokenDescTokenHash := refreshtokenFields[2].Descriptor()
+	// refreshtoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	refreshtoken.TokenHashValidator = refreshtokenDescTokenHash.Validators[0].(func(string) error)
+	// refreshtokenDescID is the schema descriptor for id field.
+	refreshtokenDescID := refreshtokenMixinFields0[0].Descriptor()
+	// refreshtoken.DefaultID holds the default value on creation for the id field.
+	refreshtoken.DefaultID = refreshtokenDescID.Default.(func() uuid.UUID)
+	reminderMixin := schema.Reminder{}.Mixin()
+	reminder.Policy = privacy.NewPolicies(schema.Reminder{})
+	reminder.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := reminder.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	reminderMixinFields0 := reminderMixin[0].Fields()
+	_ = reminderMixinFields0
+	reminderMixinFields1 := reminderMixin[1].Fields()
+	_ = reminderMixinFields1
+	reminderFields := schema.Reminder{}.Fields()
+	_ = reminderFields
+	// reminderDescCreatedAt is the schema descriptor for created_at field.
+	reminderDescCreatedAt := reminderMixinFields1[0].Descriptor()
+	// reminder.DefaultCreatedAt holds the default value on creation for the created_at field.
+	reminder.DefaultCreatedAt = reminderDescCreatedAt.Default.(func() time.Time)
+	// reminderDescUpdatedAt is the schema descriptor for updated_at field.
+	reminderDescUpdatedAt := reminderMixinFields1[1].Descriptor()
+	// reminder.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	reminder.DefaultUpdatedAt = reminderDescUpdatedAt.Default.(func() time.Time)
+	// reminder.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	reminder.UpdateDefaultUpdatedAt = reminderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reminderDescWindowDays is the schema descriptor for window_days field.
+	reminderDescWindowDays := reminderFields[6].Descriptor()
+	// reminder.WindowDaysValidator is a validator for the "window_days" field. It is called by the builders before save.
+	reminder.WindowDaysValidator = reminderDescWindowDays.Validators[0].(func(int) error)
+	// reminderDescAttempts is the schema descriptor for attempts field.
+	reminderDescAttempts := reminderFields[9].Descriptor()
+	// reminder.DefaultAttempts holds the default value on creation for the attempts field.
+	reminder.DefaultAttempts = reminderDescAttempts.Default.(int)
+	// reminderDescLeaseOwner is the schema descriptor for lease_owner field.
+	reminderDescLeaseOwner := reminderFields[11].Descriptor()
+	// reminder.DefaultLeaseOwner holds the default value on creation for the lease_owner field.
+	reminder.DefaultLeaseOwner = reminderDescLeaseOwner.Default.(string)
+	// reminderDescLastError is the schema descriptor for last_error field.
+	reminderDescLastError := reminderFields[14].Descriptor()
+	// reminder.DefaultLastError holds the default value on creation for the last_error field.
+	reminder.DefaultLastError = reminderDescLastError.Default.(string)
+	// reminderDescProviderMessageID is the schema descriptor for provider_message_id field.
+	reminderDescProviderMessageID := reminderFields[15].Descriptor()
+	// reminder.DefaultProviderMessageID holds the default value on creation for the provider_message_id field.
+	reminder.DefaultProviderMessageID = reminderDescProviderMessageID.Default.(string)
+	// reminderDescID is the schema descriptor for id field.
+	reminderDescID := reminderMixinFields0[0].Descriptor()
+	// reminder.DefaultID holds the default value on creation for the id field.
+	reminder.DefaultID = reminderDescID.Default.(func() uuid.UUID)
+	servermeta.Policy = privacy.NewPolicies(schema.ServerMeta{})
+	servermeta.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := servermeta.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	servermetaFields := schema.ServerMeta{}.Fields()
+	_ = servermetaFields
+	// servermetaDescUpdatedAt is the schema descriptor for updated_at field.
+	servermetaDescUpdatedAt := servermetaFields[2].Descriptor()
+	// servermeta.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	servermeta.DefaultUpdatedAt = servermetaDescUpdatedAt.Default.(func() time.Time)
+	// servermeta.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	servermeta.UpdateDefaultUpdatedAt = servermetaDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// servermetaDescID is the schema descriptor for id field.
+	servermetaDescID := servermetaFields[0].Descriptor()
+	// servermeta.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	servermeta.IDValidator = servermetaDescID.Validators[0].(func(string) error)
+	serviceplanMixin := schema.ServicePlan{}.Mixin()
+	serviceplan.Policy = privacy.NewPolicies(schema.ServicePlan{})
+	serviceplan.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := serviceplan.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	serviceplanMixinFields0 := serviceplanMixin[0].Fields()
+	_ = serviceplanMixinFields0
+	serviceplanMixinFields1 := serviceplanMixin[1].Fields()
+	_ = serviceplanMixinFields1
+	serviceplanMixinFields2 := serviceplanMixin[2].Fields()
+	_ = serviceplanMixinFields2
+	serviceplanFields := schema.ServicePlan{}.Fields()
+	_ = serviceplanFields
+	// serviceplanDescCreatedAt is the schema descriptor for created_at field.
+	serviceplanDescCreatedAt := serviceplanMixinFields1[0].Descriptor()
+	// serviceplan.DefaultCreatedAt holds the default value on creation for the created_at field.
+	serviceplan.DefaultCreatedAt = serviceplanDescCreatedAt.Default.(func() time.Time)
+	// serviceplanDescUpdatedAt is the schema descriptor for updated_at field.
+	serviceplanDescUpdatedAt := serviceplanMixinFields1[1].Descriptor()
+	// serviceplan.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	serviceplan.DefaultUpdatedAt = serviceplanDescUpdatedAt.Default.(func() time.Time)
+	// serviceplan.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	serviceplan.UpdateDefaultUpdatedAt = serviceplanDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// serviceplanDescVersion is the schema descriptor for version field.
+	serviceplanDescVersion := serviceplanMixinFields2[0].Descriptor()
+	// serviceplan.DefaultVersion holds the default value on creation for the version field.
+	serviceplan.DefaultVersion = serviceplanDescVersion.Default.(int64)
+	// serviceplan.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	serviceplan.VersionValidator = serviceplanDescVersion.Validators[0].(func(int64) error)
+	// serviceplanDescGeneratedAt is the schema descriptor for generated_at field.
+	serviceplanDescGeneratedAt := serviceplanFields[1].Descriptor()
+	// serviceplan.DefaultGeneratedAt holds the default value on creation for the generated_at field.
+	serviceplan.DefaultGeneratedAt = serviceplanDescGeneratedAt.Default.(func() time.Time)
+	// serviceplanDescRulesVersion is the schema descriptor for rules_version field.
+	serviceplanDescRulesVersion := serviceplanFields[2].Descriptor()
+	// serviceplan.DefaultRulesVersion holds the default value on creation for the rules_version field.
+	serviceplan.DefaultRulesVersion = serviceplanDescRulesVersion.Default.(int64)
+	// serviceplanDescInputsHash is the schema descriptor for inputs_hash field.
+	serviceplanDescInputsHash := serviceplanFields[3].Descriptor()
+	// serviceplan.DefaultInputsHash holds the default value on creation for the inputs_hash field.
+	serviceplan.DefaultInputsHash = serviceplanDescInputsHash.Default.(string)
+	// serviceplanDescID is the schema descriptor for id field.
+	serviceplanDescID := serviceplanMixinFields0[0].Descriptor()
+	// serviceplan.DefaultID holds the default value on creation for the id field.
+	serviceplan.DefaultID = serviceplanDescID.Default.(func() uuid.UUID)
+	syncmutationMixin := schema.SyncMutation{}.Mixin()
+	syncmutation.Policy = privacy.NewPolicies(schema.SyncMutation{})
+	syncmutation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := syncmutation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	syncmutationMixinFields0 := syncmutationMixin[0].Fields()
+	_ = syncmutationMixinFields0
+	syncmutationMixinFields1 := syncmutationMixin[1].Fields()
+	_ = syncmutationMixinFields1
+	syncmutationFields := schema.SyncMutation{}.Fields()
+	_ = syncmutationFields
+	// syncmutationDescCreatedAt is the schema descriptor for created_at field.
+	syncmutationDescCreatedAt := syncmutationMixinFields1[0].Descriptor()
+	// syncmutation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	syncmutation.DefaultCreatedAt = syncmutationDescCreatedAt.Default.(func() time.Time)
+	// syncmutationDescUpdatedAt is the schema descriptor for updated_at field.
+	syncmutationDescUpdatedAt := syncmutationMixinFields1[1].Descriptor()
+	// syncmutation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	syncmutation.DefaultUpdatedAt = syncmutationDescUpdatedAt.Default.(func() time.Time)
+	// syncmutation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	syncmutation.UpdateDefaultUpdatedAt = syncmutationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// syncmutationDescMutationID is the schema descriptor for mutation_id field.
+	syncmutationDescMutationID := syncmutationFields[1].Descriptor()
+	// syncmutation.MutationIDValidator is a validator for the "mutation_id" field. It is called by the builders before save.
+	syncmutation.MutationIDValidator = syncmutationDescMutationID.Validators[0].(func(string) error)
+	// syncmutationDescDeviceID is the schema descriptor for device_id field.
+	syncmutationDescDeviceID := syncmutationFields[2].Descriptor()
+	// syncmutation.DefaultDeviceID holds the default value on creation for the device_id field.
+	syncmutation.DefaultDeviceID = syncmutationDescDeviceID.Default.(string)
+	// syncmutationDescID is the schema descriptor for id field.
+	syncmutationDescID := syncmutationMixinFields0[0].Descriptor()
+	// syncmutation.DefaultID holds the default value on creation for the id field.
+	syncmutation.DefaultID = syncmutationDescID.Default.(func() uuid.UUID)
+	taskMixin := schema.Task{}.Mixin()
+	task.Policy = privacy.NewPolicies(schema.Task{})
+	task.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := task.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	taskMixinFields0 := taskMixin[0].Fields()
+	_ = taskMixinFields0
+	taskMixinFields1 := taskMixin[1].Fields()
+	_ = taskMixinFields1
+	taskMixinFields2 := taskMixin[2].Fields()
+	_ = taskMixinFields2
+	taskFields := schema.Task{}.Fields()
+	_ = taskFields
+	// taskDescCreatedAt is the schema descriptor for created_at field.
+	taskDescCreatedAt := taskMixinFields1[0].Descriptor()
+	// task.DefaultCreatedAt holds the default value on creation for the created_at field.
+	task.DefaultCreatedAt = taskDescCreatedAt.Default.(func() time.Time)
+	// taskDescUpdatedAt is the schema descriptor for updated_at field.
+	taskDescUpdatedAt := taskMixinFields1[1].Descriptor()
+	// task.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	task.DefaultUpdatedAt = taskDescUpdatedAt.Default.(func() time.Time)
+	// task.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	task.UpdateDefaultUpdatedAt = taskDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// taskDescVersion is the schema descriptor for version field.
+	taskDescVersion := taskMixinFields2[0].Descriptor()
+	// task.DefaultVersion holds the default value on creation for the version field.
+	task.DefaultVersion = taskDescVersion.Default.(int64)
+	// task.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	task.VersionValidator = taskDescVersion.Validators[0].(func(int64) error)
+	// taskDescRuleKey is the schema descriptor for rule_key field.
+	taskDescRuleKey := taskFields[3].Descriptor()
+	// task.DefaultRuleKey holds the default value on creation for the rule_key field.
+	task.DefaultRuleKey = taskDescRuleKey.Default.(string)
+	// taskDescTitle is the schema descriptor for title field.
+	taskDescTitle := taskFields[5].Descriptor()
+	// task.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	task.TitleValidator = taskDescTitle.Validators[0].(func(string) error)
+	// taskDescDescription is the schema descriptor for description field.
+	taskDescDescription := taskFields[6].Descriptor()
+	// task.DefaultDescription holds the default value on creation for the description field.
+	task.DefaultDescription = taskDescDescription.Default.(string)
+	// taskDescSkipReason is the schema descriptor for skip_reason field.
+	taskDescSkipReason := taskFields[11].Descriptor()
+	// task.DefaultSkipReason holds the default value on creation for the skip_reason field.
+	task.DefaultSkipReason = taskDescSkipReason.Default.(string)
+	// taskDescToolkitItemIds is the schema descriptor for toolkit_item_ids field.
+	taskDescToolkitItemIds := taskFields[12].Descriptor()
+	// task.DefaultToolkitItemIds holds the default value on creation for the toolkit_item_ids field.
+	task.DefaultToolkitItemIds = taskDescToolkitItemIds.Default.([]uuid.UUID)
+	// taskDescChecklist is the schema descriptor for checklist field.
+	taskDescChecklist := taskFields[13].Descriptor()
+	// task.DefaultChecklist holds the default value on creation for the checklist field.
+	task.DefaultChecklist = taskDescChecklist.Default.([]domain.ChecklistItem)
+	// taskDescID is the schema descriptor for id field.
+	taskDescID := taskMixinFields0[0].Descriptor()
+	// task.DefaultID holds the default value on creation for the id field.
+	task.DefaultID = taskDescID.Default.(func() uuid.UUID)
+	teamMixin := schema.Team{}.Mixin()
+	team.Policy = privacy.NewPolicies(schema.Team{})
+	team.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := team.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	teamMixinFields0 := teamMixin[0].Fields()
+	_ = teamMixinFields0
+	teamMixinFields1 := teamMixin[1].Fields()
+	_ = teamMixinFields1
+	teamFields := schema.Team{}.Fields()
+	_ = teamFields
+	// teamDescCreatedAt is the schema descriptor for created_at field.
+	teamDescCreatedAt := teamMixinFields1[0].Descriptor()
+	// team.DefaultCreatedAt holds the default value on creation for the created_at field.
+	team.DefaultCreatedAt = teamDescCreatedAt.Default.(func() time.Time)
+	// teamDescUpdatedAt is the schema descriptor for updated_at field.
+	teamDescUpdatedAt := teamMixinFields1[1].Descriptor()
+	// team.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	team.DefaultUpdatedAt = teamDescUpdatedAt.Default.(func() time.Time)
+	// team.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	team.UpdateDefaultUpdatedAt = teamDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// teamDescName is the schema descriptor for name field.
+	teamDescName := teamFields[0].Descriptor()
+	// team.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	team.NameValidator = teamDescName.Validators[0].(func(string) error)
+	// teamDescID is the schema descriptor for id field.
+	teamDescID := teamMixinFields0[0].Descriptor()
+	// team.DefaultID holds the default value on creation for the id field.
+	team.DefaultID = teamDescID.Default.(func() uuid.UUID)
+	toolkititemMixin := schema.ToolkitItem{}.Mixin()
+	toolkititem.Policy = privacy.NewPolicies(schema.ToolkitItem{})
+	toolkititem.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := toolkititem.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	toolkititemMixinFields0 := toolkititemMixin[0].Fields()
+	_ = toolkititemMixinFields0
+	toolkititemMixinFields1 := toolkititemMixin[1].Fields()
+	_ = toolkititemMixinFields1
+	toolkititemMixinFields2 := toolkititemMixin[2].Fields()
+	_ = toolkititemMixinFields2
+	toolkititemFields := schema.ToolkitItem{}.Fields()
+	_ = toolkititemFields
+	// toolkititemDescCreatedAt is the schema descriptor for created_at field.
+	toolkititemDescCreatedAt := toolkititemMixinFields1[0].Descriptor()
+	// toolkititem.DefaultCreatedAt holds the default value on creation for the created_at field.
+	toolkititem.DefaultCreatedAt = toolkititemDescCreatedAt.Default.(func() time.Time)
+	// toolkititemDescUpdatedAt is the schema descriptor for updated_at field.
+	toolkititemDescUpdatedAt := toolkititemMixinFields1[1].Descriptor()
+	// toolkititem.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	toolkititem.DefaultUpdatedAt = toolkititemDescUpdatedAt.Default.(func() time.Time)
+	// toolkititem.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	toolkititem.UpdateDefaultUpdatedAt = toolkititemDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// toolkititemDescVersion is the schema descriptor for version field.
+	toolkititemDescVersion := toolkititemMixinFields2[0].Descriptor()
+	// toolkititem.DefaultVersion holds the default value on creation for the version field.
+	toolkititem.DefaultVersion = toolkititemDescVersion.Default.(int64)
+	// toolkititem.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	toolkititem.VersionValidator = toolkititemDescVersion.Validators[0].(func(int64) error)
+	// toolkititemDescKey is the schema descriptor for key field.
+	toolkititemDescKey := toolkititemFields[0].Descriptor()
+	// toolkititem.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	toolkititem.KeyValidator = toolkititemDescKey.Validators[0].(func(string) error)
+	// toolkititemDescTitle is the schema descriptor for title field.
+	toolkititemDescTitle := toolkititemFields[5].Descriptor()
+	// toolkititem.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	toolkititem.TitleValidator = toolkititemDescTitle.Validators[0].(func(string) error)
+	// toolkititemDescSummary is the schema descriptor for summary field.
+	toolkititemDescSummary := toolkititemFields[6].Descriptor()
+	// toolkititem.DefaultSummary holds the default value on creation for the summary field.
+	toolkititem.DefaultSummary = toolkititemDescSummary.Default.(string)
+	// toolkititemDescTags is the schema descriptor for tags field.
+	toolkititemDescTags := toolkititemFields[7].Descriptor()
+	// toolkititem.DefaultTags holds the default value on creation for the tags field.
+	toolkititem.DefaultTags = toolkititemDescTags.Default.([]string)
+	// toolkititemDescRevision is the schema descriptor for revision field.
+	toolkititemDescRevision := toolkititemFields[9].Descriptor()
+	// toolkititem.DefaultRevision holds the default value on creation for the revision field.
+	toolkititem.DefaultRevision = toolkititemDescRevision.Default.(int)
+	// toolkititem.RevisionValidator is a validator for the "revision" field. It is called by the builders before save.
+	toolkititem.RevisionValidator = toolkititemDescRevision.Validators[0].(func(int) error)
+	// toolkititemDescContent is the schema descriptor for content field.
+	toolkititemDescContent := toolkititemFields[10].Descriptor()
+	// toolkititem.DefaultContent holds the default value on creation for the content field.
+	toolkititem.DefaultContent = toolkititemDescContent.Default.(domain.ToolkitContent)
+	// toolkititemDescID is the schema descriptor for id field.
+	toolkititemDescID := toolkititemMixinFields0[0].Descriptor()
+	// toolkititem.DefaultID holds the default value on creation for the id field.
+	toolkititem.DefaultID = toolkititemDescID.Default.(func() uuid.UUID)
+	toolkitrevisionMixin := schema.ToolkitRevision{}.Mixin()
+	toolkitrevision.Policy = privacy.NewPolicies(schema.ToolkitRevision{})
+	toolkitrevision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := toolkitrevision.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	toolkitrevisionMixinFields0 := toolkitrevisionMixin[0].Fields()
+	_ = toolkitrevisionMixinFields0
+	toolkitrevisionMixinFields1 := toolkitrevisionMixin[1].Fields()
+	_ = toolkitrevisionMixinFields1
+	toolkitrevisionFields := schema.ToolkitRevision{}.Fields()
+	_ = toolkitrevisionFields
+	// toolkitrevisionDescCreatedAt is the schema descriptor for created_at field.
+	toolkitrevisionDescCreatedAt := toolkitrevisionMixinFields1[0].Descriptor()
+	// toolkitrevision.DefaultCreatedAt holds the default value on creation for the created_at field.
+	toolkitrevision.DefaultCreatedAt = toolkitrevisionDescCreatedAt.Default.(func() time.Time)
+	// toolkitrevisionDescUpdatedAt is the schema descriptor for updated_at field.
+	toolkitrevisionDescUpdatedAt := toolkitrevisionMixinFields1[1].Descriptor()
+	// toolkitrevision.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	toolkitrevision.DefaultUpdatedAt = toolkitrevisionDescUpdatedAt.Default.(func() time.Time)
+	// toolkitrevision.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	toolkitrevision.UpdateDefaultUpdatedAt = toolkitrevisionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// toolkitrevisionDescNumber is the schema descriptor for number field.
+	toolkitrevisionDescNumber := toolkitrevisionFields[1].Descriptor()
+	// toolkitrevision.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	toolkitrevision.NumberValidator = toolkitrevisionDescNumber.Validators[0].(func(int) error)
+	// toolkitrevisionDescTitle is the schema descriptor for title field.
+	toolkitrevisionDescTitle := toolkitrevisionFields[3].Descriptor()
+	// toolkitrevision.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	toolkitrevision.TitleValidator = toolkitrevisionDescTitle.Validators[0].(func(string) error)
+	// toolkitrevisionDescSummary is the schema descriptor for summary field.
+	toolkitrevisionDescSummary := toolkitrevisionFields[4].Descriptor()
+	// toolkitrevision.DefaultSummary holds the default value on creation for the summary field.
+	toolkitrevision.DefaultSummary = toolkitrevisionDescSummary.Default.(string)
+	// toolkitrevisionDescTags is the schema descriptor for tags field.
+	toolkitrevisionDescTags := toolkitrevisionFields[5].Descriptor()
+	// toolkitrevision.DefaultTags holds the default value on creation for the tags field.
+	toolkitrevision.DefaultTags = toolkitrevisionDescTags.Default.([]string)
+	// toolkitrevisionDescContent is the schema descriptor for content field.
+	toolkitrevisionDescContent := toolkitrevisionFields[6].Descriptor()
+	// toolkitrevision.DefaultContent holds the default value on creation for the content field.
+	toolkitrevision.DefaultContent = toolkitrevisionDescContent.Default.(domain.ToolkitContent)
+	// toolkitrevisionDescID is the schema descriptor for id field.
+	toolkitrevisionDescID := toolkitrevisionMixinFields0[0].Descriptor()
+	// toolkitrevision.DefaultID holds the default value on creation for the id field.
+	toolkitrevision.DefaultID = toolkitrevisionDescID.Default.(func() uuid.UUID)
+	toolkitusageMixin := schema.ToolkitUsage{}.Mixin()
+	toolkitusage.Policy = privacy.NewPolicies(schema.ToolkitUsage{})
+	toolkitusage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := toolkitusage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	toolkitusageMixinFields0 := toolkitusageMixin[0].Fields()
+	_ = toolkitusageMixinFields0
+	toolkitusageFields := schema.ToolkitUsage{}.Fields()
+	_ = toolkitusageFields
+	// toolkitusageDescRevision is the schema descriptor for revision field.
+	toolkitusageDescRevision := toolkitusageFields[1].Descriptor()
+	// toolkitusage.DefaultRevision holds the default value on creation for the revision field.
+	toolkitusage.DefaultRevision = toolkitusageDescRevision.Default.(int)
+	// toolkitusageDescUsedAt is the schema descriptor for used_at field.
+	toolkitusageDescUsedAt := toolkitusageFields[6].Descriptor()
+	// toolkitusage.DefaultUsedAt holds the default value on creation for the used_at field.
+	toolkitusage.DefaultUsedAt = toolkitusageDescUsedAt.Default.(func() time.Time)
+	// toolkitusageDescID is the schema descriptor for id field.
+	toolkitusageDescID := toolkitusageMixinFields0[0].Descriptor()
+	// toolkitusage.DefaultID holds the default value on creation for the id field.
+	toolkitusage.DefaultID = toolkitusageDescID.Default.(func() uuid.UUID)
+	webhookdeliveryMixin := schema.WebhookDelivery{}.Mixin()
+	webhookdelivery.Policy = privacy.NewPolicies(schema.WebhookDelivery{})
+	webhookdelivery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhookdelivery.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookdeliveryMixinFields0 := webhookdeliveryMixin[0].Fields()
+	_ = webhookdeliveryMixinFields0
+	webhookdeliveryMixinFields1 := webhookdeliveryMixin[1].Fields()
+	_ = webhookdeliveryMixinFields1
+	webhookdeliveryFields := schema.WebhookDelivery{}.Fields()
+	_ = webhookdeliveryFields
+	// webhookdeliveryDescCreatedAt is the schema descriptor for created_at field.
+	webhookdeliveryDescCreatedAt := webhookdeliveryMixinFields1[0].Descriptor()
+	// webhookdelivery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhookdelivery.DefaultCreatedAt = webhookdeliveryDescCreatedAt.Default.(func() time.Time)
+	// webhookdeliveryDescUpdatedAt is the schema descriptor for updated_at field.
+	webhookdeliveryDescUpdatedAt := webhookdeliveryMixinFields1[1].Descriptor()
+	// webhookdelivery.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	webhookdelivery.DefaultUpdatedAt = webhookdeliveryDescUpdatedAt.Default.(func() time.Time)
+	// webhookdelivery.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	webhookdelivery.UpdateDefaultUpdatedAt = webhookdeliveryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// webhookdeliveryDescSubjectID is the schema descriptor for subject_id field.
+	webhookdeliveryDescSubjectID := webhookdeliveryFields[3].Descriptor()
+	// webhookdelivery.DefaultSubjectID holds the default value on creation for the subject_id field.
+	webhookdelivery.DefaultSubjectID = webhookdeliveryDescSubjectID.Default.(string)
+	// webhookdeliveryDescAttempts is the schema descriptor for attempts field.
+	webhookdeliveryDescAttempts := webhookdeliveryFields[6].Descriptor()
+	// webhookdelivery.DefaultAttempts holds the default value on creation for the attempts field.
+	webhookdelivery.DefaultAttempts = webhookdeliveryDescAttempts.Default.([]domain.WebhookAttempt)
+	// webhookdeliveryDescLeaseOwner is the schema descriptor for lease_owner field.
+	webhookdeliveryDescLeaseOwner := webhookdeliveryFields[8].Descriptor()
+	// webhookdelivery.DefaultLeaseOwner holds the default value on creation for the lease_owner field.
+	webhookdelivery.DefaultLeaseOwner = webhookdeliveryDescLeaseOwner.Default.(string)
+	// webhookdeliveryDescID is the schema descriptor for id field.
+	webhookdeliveryDescID := webhookdeliveryMixinFields0[0].Descriptor()
+	// webhookdelivery.DefaultID holds the default value on creation for the id field.
+	webhookdelivery.DefaultID = webhookdeliveryDescID.Default.(func() uuid.UUID)
+	webhooksubscriptionMixin := schema.WebhookSubscription{}.Mixin()
+	webhooksubscription.Policy = privacy.NewPolicies(schema.WebhookSubscription{})
+	webhooksubscription.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhooksubscription.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhooksubscriptionMixinFields0 := webhooksubscriptionMixin[0].Fields()
+	_ = webhooksubscriptionMixinFields0
+	webhooksubscriptionMixinFields1 := webhooksubscriptionMixin[1].Fields()
+	_ = webhooksubscriptionMixinFields1
+	webhooksubscriptionFields := schema.WebhookSubscription{}.Fields()
+	_ = webhooksubscriptionFields
+	// webhooksubscriptionDescCreatedAt is the schema descriptor for created_at field.
+	webhooksubscriptionDescCreatedAt := webhooksubscriptionMixinFields1[0].Descriptor()
+	// webhooksubscription.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhooksubscription.DefaultCreatedAt = webhooksubscriptionDescCreatedAt.Default.(func() time.Time)
+	// webhooksubscriptionDescUpdatedAt is the schema descriptor for updated_at field.
+	webhooksubscriptionDescUpdatedAt := webhooksubscriptionMixinFields1[1].Descriptor()
+	// webhooksubscription.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	webhooksubscription.DefaultUpdatedAt = webhooksubscriptionDescUpdatedAt.Default.(func() time.Time)
+	// webhooksubscription.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	webhooksubscription.UpdateDefaultUpdatedAt = webhooksubscriptionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// webhooksubscriptionDescURL is the schema descriptor for url field.
+	webhooksubscriptionDescURL := webhooksubscriptionFields[1].Descriptor()
+	// webhooksubscription.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	webhooksubscription.URLValidator = webhooksubscriptionDescURL.Validators[0].(func(string) error)
+	// webhooksubscriptionDescActive is the schema descriptor for active field.
+	webhooksubscriptionDescActive := webhooksubscriptionFields[4].Descriptor()
+	// webhooksubscription.DefaultActive holds the default value on creation for the active field.
+	webhooksubscription.DefaultActive = webhooksubscriptionDescActive.Default.(bool)
+	// webhooksubscriptionDescDescription is the schema descriptor for description field.
+	webhooksubscriptionDescDescription := webhooksubscriptionFields[5].Descriptor()
+	// webhooksubscription.DefaultDescription holds the default value on creation for the description field.
+	webhooksubscription.DefaultDescription = webhooksubscriptionDescDescription.Default.(string)
+	// webhooksubscriptionDescID is the schema descriptor for id field.
+	webhooksubscriptionDescID := webhooksubscriptionMixinFields0[0].Descriptor()
+	// webhooksubscription.DefaultID holds the default value on creation for the id field.
+	webhooksubscription.DefaultID = webhooksubscriptionDescID.Default.(func() uuid.UUID)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

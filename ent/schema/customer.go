@@ -5,6 +5,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/agentdesk/agentdesk/internal/domain"
 	"github.com/google/uuid"
 )
@@ -13,6 +14,9 @@ import (
 // notes are personal data: only ciphertext (with its key id) and keyed
 // hashes for exact search are stored.
 type Customer struct{ ent.Schema }
+
+// Policy of Customer: see package access.
+func (Customer) Policy() ent.Policy { return access.Customer() }
 
 // Mixin of Customer.
 func (Customer) Mixin() []ent.Mixin { return synced() }
@@ -67,6 +71,9 @@ func (Customer) Indexes() []ent.Index {
 // recomputed when their inputs change; read-only to clients.
 type Portrait struct{ ent.Schema }
 
+// Policy of Portrait: see package access.
+func (Portrait) Policy() ent.Policy { return access.Portrait() }
+
 // Mixin of Portrait.
 func (Portrait) Mixin() []ent.Mixin { return synced() }
 
@@ -99,6 +106,9 @@ func (Portrait) Edges() []ent.Edge {
 
 // NpsAnswer is one answer (0–10) of a customer to the NPS survey.
 type NpsAnswer struct{ ent.Schema }
+
+// Policy of NpsAnswer: see package access.
+func (NpsAnswer) Policy() ent.Policy { return access.NpsAnswer() }
 
 // Mixin of NpsAnswer.
 func (NpsAnswer) Mixin() []ent.Mixin { return plain() }

@@ -5,12 +5,16 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/agentdesk/agentdesk/internal/domain"
 	"github.com/google/uuid"
 )
 
 // WebhookSubscription is an integrator's subscription to events.
 type WebhookSubscription struct{ ent.Schema }
+
+// Policy of WebhookSubscription: see package access.
+func (WebhookSubscription) Policy() ent.Policy { return access.WebhookSubscription() }
 
 // Mixin of WebhookSubscription.
 func (WebhookSubscription) Mixin() []ent.Mixin { return plain() }
@@ -35,6 +39,9 @@ func (WebhookSubscription) Edges() []ent.Edge {
 // WebhookDelivery is one event to deliver to one subscription: an outbox
 // row, unique per subscription and event, claimed with a lease.
 type WebhookDelivery struct{ ent.Schema }
+
+// Policy of WebhookDelivery: see package access.
+func (WebhookDelivery) Policy() ent.Policy { return access.WebhookDelivery() }
 
 // Mixin of WebhookDelivery.
 func (WebhookDelivery) Mixin() []ent.Mixin { return plain() }
@@ -76,6 +83,9 @@ func (WebhookDelivery) Indexes() []ent.Index {
 // Idempotency-Key, so a replay returns it.
 type IdempotencyRecord struct{ ent.Schema }
 
+// Policy of IdempotencyRecord: see package access.
+func (IdempotencyRecord) Policy() ent.Policy { return access.SystemOnly() }
+
 // Mixin of IdempotencyRecord.
 func (IdempotencyRecord) Mixin() []ent.Mixin { return plain() }
 
@@ -104,6 +114,9 @@ func (IdempotencyRecord) Indexes() []ent.Index {
 // and answers the same.
 type SyncMutation struct{ ent.Schema }
 
+// Policy of SyncMutation: see package access.
+func (SyncMutation) Policy() ent.Policy { return access.SystemOnly() }
+
 // Mixin of SyncMutation.
 func (SyncMutation) Mixin() []ent.Mixin { return plain() }
 
@@ -129,6 +142,9 @@ func (SyncMutation) Indexes() []ent.Index {
 // a lock, so the sequence (the id) grows in commit order: a reader that has
 // seen entry n has seen every entry below n that will ever commit.
 type ChangeLog struct{ ent.Schema }
+
+// Policy of ChangeLog: see package access.
+func (ChangeLog) Policy() ent.Policy { return access.SystemOnly() }
 
 // Fields of ChangeLog.
 func (ChangeLog) Fields() []ent.Field {
@@ -158,6 +174,9 @@ func (ChangeLog) Indexes() []ent.Index {
 // ServerMeta holds server-wide settings as key/value pairs, among them the
 // server era that sync cursors carry (a restored database gets a new one).
 type ServerMeta struct{ ent.Schema }
+
+// Policy of ServerMeta: see package access.
+func (ServerMeta) Policy() ent.Policy { return access.SystemOnly() }
 
 // Fields of ServerMeta.
 func (ServerMeta) Fields() []ent.Field {

@@ -5,11 +5,15 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/google/uuid"
 )
 
 // Team groups agents under a team lead.
 type Team struct{ ent.Schema }
+
+// Policy of Team: see package access.
+func (Team) Policy() ent.Policy { return access.Team() }
 
 // Mixin of Team.
 func (Team) Mixin() []ent.Mixin { return plain() }
@@ -26,6 +30,9 @@ func (Team) Edges() []ent.Edge {
 
 // Agent is a user of the app: an agent, a team lead or an admin.
 type Agent struct{ ent.Schema }
+
+// Policy of Agent: see package access.
+func (Agent) Policy() ent.Policy { return access.Agent() }
 
 // Mixin of Agent.
 func (Agent) Mixin() []ent.Mixin { return plain() }
@@ -59,6 +66,9 @@ func (Agent) Edges() []ent.Edge {
 // IntegratorClient is an OAuth 2.0 client of the insurer's other systems.
 type IntegratorClient struct{ ent.Schema }
 
+// Policy of IntegratorClient: see package access.
+func (IntegratorClient) Policy() ent.Policy { return access.AdminOnly() }
+
 // Mixin of IntegratorClient.
 func (IntegratorClient) Mixin() []ent.Mixin { return plain() }
 
@@ -77,6 +87,9 @@ func (IntegratorClient) Fields() []ent.Field {
 // RefreshToken is one opaque refresh token, stored hashed; tokens rotated
 // from one login form a family that reuse detection revokes as a whole.
 type RefreshToken struct{ ent.Schema }
+
+// Policy of RefreshToken: see package access.
+func (RefreshToken) Policy() ent.Policy { return access.SystemOnly() }
 
 // Mixin of RefreshToken.
 func (RefreshToken) Mixin() []ent.Mixin { return plain() }
@@ -108,6 +121,9 @@ func (RefreshToken) Indexes() []ent.Index {
 // AuditEntry records a read of unmasked personal data or a privileged
 // action: who, what, when and through which endpoint.
 type AuditEntry struct{ ent.Schema }
+
+// Policy of AuditEntry: see package access.
+func (AuditEntry) Policy() ent.Policy { return access.AdminReadSystemWrite() }
 
 // Mixin of AuditEntry.
 func (AuditEntry) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }

@@ -7,6 +7,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/google/uuid"
 )
 
@@ -15,6 +16,9 @@ var lines = []string{"life", "health", "critical_illness", "accident", "property
 
 // Product is an insurance product of the insurer's catalogue.
 type Product struct{ ent.Schema }
+
+// Policy of Product: see package access.
+func (Product) Policy() ent.Policy { return access.ReadAllWriteAdmin() }
 
 // Mixin of Product.
 func (Product) Mixin() []ent.Mixin { return plain() }
@@ -33,6 +37,9 @@ func (Product) Fields() []ent.Field {
 // InsurancePolicy is an insurance policy of a customer. It is usually owned by the
 // insurer's policy-administration system: read-only to agents.
 type InsurancePolicy struct{ ent.Schema }
+
+// Policy of InsurancePolicy: see package access.
+func (InsurancePolicy) Policy() ent.Policy { return access.InsurancePolicy() }
 
 // Mixin of InsurancePolicy.
 func (InsurancePolicy) Mixin() []ent.Mixin { return synced() }

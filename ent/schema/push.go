@@ -4,11 +4,15 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/google/uuid"
 )
 
 // Device is a registered push token of an agent or of a consenting customer.
 type Device struct{ ent.Schema }
+
+// Policy of Device: see package access.
+func (Device) Policy() ent.Policy { return access.Device() }
 
 // Mixin of Device.
 func (Device) Mixin() []ent.Mixin { return plain() }
@@ -38,6 +42,9 @@ func (Device) Indexes() []ent.Index {
 // lands here too, so an agent offline at push time still sees it.
 type Notification struct{ ent.Schema }
 
+// Policy of Notification: see package access.
+func (Notification) Policy() ent.Policy { return access.Notification() }
+
 // Mixin of Notification.
 func (Notification) Mixin() []ent.Mixin { return synced() }
 
@@ -66,6 +73,9 @@ func (Notification) Indexes() []ent.Index {
 // Reminder is one row of the reminder outbox: one per policy, due date,
 // window and recipient (a unique key), claimed by a worker with a lease.
 type Reminder struct{ ent.Schema }
+
+// Policy of Reminder: see package access.
+func (Reminder) Policy() ent.Policy { return access.SystemOnly() }
 
 // Mixin of Reminder.
 func (Reminder) Mixin() []ent.Mixin { return plain() }
@@ -103,6 +113,9 @@ func (Reminder) Indexes() []ent.Index {
 
 // DeliveryAttempt records one attempt to deliver a reminder to a device.
 type DeliveryAttempt struct{ ent.Schema }
+
+// Policy of DeliveryAttempt: see package access.
+func (DeliveryAttempt) Policy() ent.Policy { return access.SystemOnly() }
 
 // Mixin of DeliveryAttempt.
 func (DeliveryAttempt) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }

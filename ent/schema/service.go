@@ -5,12 +5,16 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/google/uuid"
 )
 
 // Interaction is one entry of the consultation ledger (咨询台账): a call,
 // visit or message, with the clocks the first-response KPIs need.
 type Interaction struct{ ent.Schema }
+
+// Policy of Interaction: see package access.
+func (Interaction) Policy() ent.Policy { return access.Interaction() }
 
 // Mixin of Interaction.
 func (Interaction) Mixin() []ent.Mixin { return synced() }
@@ -49,6 +53,9 @@ func (Interaction) Indexes() []ent.Index {
 // Complaint is a customer complaint and its workflow, with the seeds' SLA
 // clocks (acknowledge ≤ 24 h, answer ≤ 2 and close ≤ 7 working days).
 type Complaint struct{ ent.Schema }
+
+// Policy of Complaint: see package access.
+func (Complaint) Policy() ent.Policy { return access.Complaint() }
 
 // Mixin of Complaint.
 func (Complaint) Mixin() []ent.Mixin { return synced() }
@@ -94,6 +101,9 @@ func (Complaint) Indexes() []ent.Index {
 // complete → decided → paid/closed, with the 3-day and 7-day clocks.
 type Claim struct{ ent.Schema }
 
+// Policy of Claim: see package access.
+func (Claim) Policy() ent.Policy { return access.Claim() }
+
 // Mixin of Claim.
 func (Claim) Mixin() []ent.Mixin { return synced() }
 
@@ -134,6 +144,9 @@ func (Claim) Indexes() []ent.Index {
 // CalendarDay overrides the default working-day rule (Monday to Friday) for
 // one date: public holidays, and weekend days made working days (调休).
 type CalendarDay struct{ ent.Schema }
+
+// Policy of CalendarDay: see package access.
+func (CalendarDay) Policy() ent.Policy { return access.ReadAllWriteAdmin() }
 
 // Mixin of CalendarDay.
 func (CalendarDay) Mixin() []ent.Mixin { return plain() }

@@ -5,6 +5,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/agentdesk/agentdesk/internal/domain"
 	"github.com/google/uuid"
 )
@@ -20,6 +21,9 @@ var scenarios = []string{
 // carries the published revision, the one agents see; drafts and history
 // live in ToolkitRevision.
 type ToolkitItem struct{ ent.Schema }
+
+// Policy of ToolkitItem: see package access.
+func (ToolkitItem) Policy() ent.Policy { return access.ToolkitItem() }
 
 // Mixin of ToolkitItem.
 func (ToolkitItem) Mixin() []ent.Mixin { return synced() }
@@ -55,6 +59,9 @@ func (ToolkitItem) Indexes() []ent.Index {
 // ToolkitRevision is one numbered revision of a toolkit item.
 type ToolkitRevision struct{ ent.Schema }
 
+// Policy of ToolkitRevision: see package access.
+func (ToolkitRevision) Policy() ent.Policy { return access.AdminOnly() }
+
 // Mixin of ToolkitRevision.
 func (ToolkitRevision) Mixin() []ent.Mixin { return plain() }
 
@@ -88,6 +95,9 @@ func (ToolkitRevision) Indexes() []ent.Index {
 // ToolkitUsage records one use of a toolkit item in an interaction or a
 // task: the input of the toolkit-usage KPI.
 type ToolkitUsage struct{ ent.Schema }
+
+// Policy of ToolkitUsage: see package access.
+func (ToolkitUsage) Policy() ent.Policy { return access.ToolkitUsage() }
 
 // Mixin of ToolkitUsage.
 func (ToolkitUsage) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }

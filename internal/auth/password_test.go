@@ -19,7 +19,7 @@ func TestPasswordHashing(t *testing.T) {
 	if NeedsRehash(h) {
 		t.Fatal("fresh hash needs rehash")
 	}
-	weak, _ := hashWith("pw", argonParams{Memory: 8 * 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+	weak, _ := hashWith("pw", argonParams{Memory: 4 * 1024, Time: 2, Threads: 1, KeyLen: 32, SaltLen: 16})
 	if err := VerifyPassword("pw", weak); err != nil {
 		t.Fatalf("old-parameter hash no longer verifies: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/task"
+	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/clock"
 	"github.com/agentdesk/agentdesk/internal/store"
 	"github.com/agentdesk/agentdesk/internal/store/storetest"
@@ -29,7 +30,7 @@ type logEntry struct {
 
 func readLog(t *testing.T, db *store.DB, after int64) []logEntry {
 	t.Helper()
-	rows, err := db.Client.ChangeLog.Query().Where(changelog.IDGT(after)).Order(ent.Asc(changelog.FieldID)).All(context.Background())
+	rows, err := db.Client.ChangeLog.Query().Where(changelog.IDGT(after)).Order(ent.Asc(changelog.FieldID)).All(sys())
 	if err != nil {
 		t.Fatalf("read change log: %v", err)
 	}
@@ -46,7 +47,7 @@ func readLog(t *testing.T, db *store.DB, after int64) []logEntry {
 
 func maxSeq(t *testing.T, db *store.DB) int64 {
 	t.Helper()
-	n, err := db.Client.ChangeLog.Query().Aggregate(ent.Max(changelog.FieldID)).Int(context.Background())
+	n, err := db.Client.ChangeLog.Query().Aggregate(ent.Max(changelog.FieldID)).Int(sys())
 	if err != nil {
 		// no rows: Max is NULL
 		return 0
@@ -57,7 +58,7 @@ func maxSeq(t *testing.T, db *store.DB) int64 {
 func TestChangeLogOneEntryPerCommittedChange(t *testing.T) {
 	fc := clock.NewFake(time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC))
 	storetest.EachWith(t, storetest.Options{Clock: fc}, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := sys()
 		var cust *ent.Customer
 		var tk *ent.Task
 		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) (err error) {
@@ -149,7 +150,7 @@ func TestChangeLogOneEntryPerCommittedChange(t *testing.T) {
 
 func TestSyncedWriteOutsideTxIsRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		_, err := db.Client.Customer.Create().SetName("王芳").Save(context.Background())
+		_, err := db.Client.Customer.Create().SetName("王芳").Save(sys())
 		if !errors.Is(err, store.ErrOutsideTx) {
 			t.Fatalf("Create outside WithTx: error = %v, want ErrOutsideTx", err)
 		}
@@ -160,7 +161,7 @@ func TestWithTxChangesAndListeners(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		var heard []store.Change
 		unsub := db.Subscribe(func(c []store.Change) { heard = append(heard, c...) })
-		changes, err := db.WithTxChanges(context.Background(), func(ctx context.Context, tx *ent.Tx) error {
+		changes, err := db.WithTxChanges(sys(), func(ctx context.Context, tx *ent.Tx) error {
 			return tx.Customer.Create().SetName("张伟").Exec(ctx)
 		})
 		if err != nil {
@@ -191,7 +192,7 @@ func TestChangeLogCommitOrder(t *testing.T) {
 			// cannot begin while A is open, so the interleaving cannot occur.
 			t.Skip("SQLite serializes writers; the interleaving is PostgreSQL's")
 		}
-		ctx := context.Background()
+		ctx := sys()
 		aWrote := make(chan struct{})
 		releaseA := make(chan struct{})
 		aDone := make(chan error, 1)
@@ -242,7 +243,11 @@ func ids(es []logEntry) []uuid.UUID {
 
 func mustTx(t *testing.T, db *store.DB, fn func(ctx context.Context, tx *ent.Tx) error) {
 	t.Helper()
-	if err := db.WithTx(context.Background(), fn); err != nil {
+	if err := db.WithTx(sys(), fn); err != nil {
 		t.Fatalf("WithTx: %v", err)
 	}
 }
+
+// sys is the context of the server's own work: these tests exercise
+// storage beneath the access rules.
+func sys() context.Context { return auth.SystemContext(context.Background()) }

@@ -37,7 +37,7 @@ import (
 // and reads it back unchanged, on both databases.
 func TestEveryEntityRoundTrips(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := sys()
 		at := time.Date(2026, 11, 22, 9, 30, 15, 123456000, time.UTC)
 		day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 		ptr := func(t time.Time) *time.Time { return &t }

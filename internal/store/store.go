@@ -22,6 +22,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/agentdesk/agentdesk/ent"
+	_ "github.com/agentdesk/agentdesk/ent/runtime" // schema defaults, hooks and the access policies
 	"github.com/agentdesk/agentdesk/internal/clock"
 )
 

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/agentdesk/agentdesk/internal/store/storetest"
+)
+
+func environFor(t *testing.T, dial string) []string {
+	t.Helper()
+	dataDir := t.TempDir()
+	return []string{
+		"AGENTDESK_DATA_DIR=" + dataDir,
+		"DATABASE_URL=" + storetest.URL(t, dial),
+		"AGENTDESK_LOG_LEVEL=warn",
+	}
+}
+
+func eachDialect(t *testing.T, fn func(t *testing.T, environ []string)) {
+	for _, d := range []string{dialect.SQLite, dialect.Postgres} {
+		t.Run(d, func(t *testing.T) { fn(t, environFor(t, d)) })
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"user"}, {"user", "delete"}, {"client"}} {
+		err := run(context.Background(), args, nil, strings.NewReader(""), io.Discard, io.Discard)
+		if !errors.Is(err, errUsage) {
+			t.Errorf("run(%q) = %v, want usage", args, err)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"help"}, nil, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "serve") {
+		t.Errorf("help: %v %q", err, out.String())
+	}
+}
+
+func TestMigrateUserAndClient(t *testing.T) {
+	eachDialect(t, func(t *testing.T, environ []string) {
+		ctx := context.Background()
+		var out bytes.Buffer
+		if err := run(ctx, []string{"migrate"}, environ, nil, &out, io.Discard); err != nil {
+			t.Fatalf("migrate: %v", err)
+		}
+		if !strings.Contains(out.String(), "database at migration") {
+			t.Fatalf("migrate output: %q", out.String())
+		}
+		out.Reset()
+		args := []string{"user", "add", "--username", "wangfang", "--role", "team_lead", "--team", "C组", "--display-name", "王芳"}
+		if err := run(ctx, args, environ, strings.NewReader("correct horse battery\n"), &out, io.Discard); err != nil {
+			t.Fatalf("user add: %v", err)
+		}
+		if !strings.Contains(out.String(), "created team_lead wangfang") {
+			t.Fatalf("user add output: %q", out.String())
+		}
+		if err := run(ctx, args, environ, strings.NewReader("correct horse battery\n"), io.Discard, io.Discard); err == nil ||
+			!strings.Contains(err.Error(), "already exists") {
+			t.Fatalf("duplicate user add: %v", err)
+		}
+		if err := run(ctx, []string{"user", "add", "--username", "x", "--role", "king"}, environ, strings.NewReader("correct horse battery\n"), io.Discard, io.Discard); err == nil {
+			t.Fatal("bad role accepted")
+		}
+		if err := run(ctx, []string{"user", "add", "--username", "y"}, environ, strings.NewReader("short\n"), io.Discard, io.Discard); err == nil {
+			t.Fatal("short password accepted")
+		}
+		out.Reset()
+		if err := run(ctx, []string{"client", "add", "--client-id", "crm", "--scopes", "customers:read interactions:read"}, environ, nil, &out, io.Discard); err != nil {
+			t.Fatalf("client add: %v", err)
+		}
+		if !regexp.MustCompile(`client_secret: [A-Za-z0-9_-]{43}\n`).MatchString(out.String()) {
+			t.Fatalf("client add output lacks the secret: %q", out.String())
+		}
+	})
+}
+
+// TestServeDemo runs `serve --demo` on a loopback port, waits for it to
+// answer, then stops it the way SIGTERM does and expects a clean exit.
+func TestServeDemo(t *testing.T) {
+	eachDialect(t, func(t *testing.T, environ []string) {
+		addr := freeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var stdout, stderr syncWriter
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, []string{"serve", "--demo", "--addr", addr}, environ, nil, &stdout, &stderr)
+		}()
+		waitHealthy(t, "http://"+addr+"/readyz", done)
+		out := stdout.String()
+		if !strings.Contains(out, "demo password: ") || !strings.Contains(out, "listening on http://"+addr) {
+			t.Errorf("serve output: %q", out)
+		}
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("serve exited with %v; stderr: %s", err, stderr.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("serve did not stop after the context ended")
+		}
+		// A second start reuses the generated secrets and skips the data.
+		var dataDir string
+		for _, kv := range environ {
+			if v, ok := strings.CutPrefix(kv, "AGENTDESK_DATA_DIR="); ok {
+				dataDir = v
+			}
+		}
+		for _, f := range []string{"jwt-signing-key.pem", "encryption.key", "demo-password"} {
+			if _, err := os.Stat(filepath.Join(dataDir, f)); err != nil {
+				t.Errorf("secret %s: %v", f, err)
+			}
+		}
+		var again bytes.Buffer
+		if err := run(context.Background(), []string{"seed"}, environ, nil, &again, io.Discard); err != nil {
+			t.Fatalf("seed after demo: %v", err)
+		}
+		if strings.Contains(again.String(), "generated ") {
+			t.Errorf("seed regenerated secrets that already existed: %q", again.String())
+		}
+	})
+}
+
+func TestServeRequiresKeys(t *testing.T) {
+	environ := environFor(t, dialect.SQLite)
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, environ, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "AGENTDESK_JWT_SIGNING_KEY") {
+		t.Fatalf("serve without keys: %v", err)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitHealthy(t *testing.T, url string, done <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited early: %v", err)
+		default:
+		}
+		res, err := http.Get(url)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never became ready", url)
+}
+
+type syncWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}

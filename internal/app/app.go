@@ -1,0 +1,214 @@
+// Package app wires AgentDesk together: configuration, database, keys and
+// the HTTP stack. End-to-end tests start an App on a loopback listener the
+// same way the serve command does.
+package app
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/agentdesk/agentdesk/internal/auth"
+	"github.com/agentdesk/agentdesk/internal/clock"
+	"github.com/agentdesk/agentdesk/internal/config"
+	"github.com/agentdesk/agentdesk/internal/demo"
+	"github.com/agentdesk/agentdesk/internal/httpapi"
+	"github.com/agentdesk/agentdesk/internal/pii"
+	"github.com/agentdesk/agentdesk/internal/store"
+)
+
+// App is a running AgentDesk: its database, keys and HTTP handler.
+type App struct {
+	cfg     config.Config
+	log     *slog.Logger
+	clock   clock.Clock
+	DB      *store.DB
+	PII     *pii.Protector
+	Signer  crypto.Signer
+	handler http.Handler
+}
+
+// OpenDatabase opens the configured database (SQLite in the data
+// directory unless DATABASE_URL says otherwise).
+func OpenDatabase(ctx context.Context, cfg config.Config, clk clock.Clock) (*store.DB, error) {
+	u := cfg.DatabaseURL
+	if u == "" {
+		u = store.DefaultURL(cfg.DataDir)
+	}
+	return store.Open(ctx, u, store.Options{Clock: clk})
+}
+
+// New opens and migrates the database, loads the keys and builds the HTTP
+// stack. Keys are required (PrepareDemoSecrets fills them in for --demo).
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.Clock) (*App, error) {
+	if cfg.JWTSigningKey == "" || cfg.EncryptionKey == "" {
+		return nil, errors.New("AGENTDESK_JWT_SIGNING_KEY and AGENTDESK_ENCRYPTION_KEY are required (or run with --demo)")
+	}
+	signer, err := auth.LoadSigningKey(cfg.JWTSigningKey)
+	if err != nil {
+		return nil, fmt.Errorf("AGENTDESK_JWT_SIGNING_KEY: %w", err)
+	}
+	key, err := pii.ParseKey(cfg.EncryptionKey)
+	if err != nil {
+		return nil, fmt.Errorf("AGENTDESK_ENCRYPTION_KEY: %w", err)
+	}
+	protector, err := pii.NewSingle(key)
+	if err != nil {
+		return nil, err
+	}
+	db, err := OpenDatabase(ctx, cfg, clk)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	logger.Info("database ready", "dialect", db.Dialect)
+
+	tokens, err := auth.NewTokens(signer, clk, auth.TokenOptions{})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	authSvc, err := auth.NewService(db, tokens, clk, logger)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h, err := httpapi.NewHandler(httpapi.Deps{
+		DB:            db,
+		Auth:          authSvc,
+		Logger:        logger,
+		Clock:         clk,
+		Registry:      reg,
+		BodyLimit:     cfg.BodyLimit,
+		BulkBodyLimit: cfg.BulkBodyLimit,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &App{cfg: cfg, log: logger, clock: clk, DB: db, PII: protector, Signer: signer, handler: h}, nil
+}
+
+// Handler is the HTTP handler of the whole API.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Serve answers HTTP on ln until ctx ends, then shuts down gracefully:
+// in-flight requests get the configured shutdown timeout to finish.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("serving", "addr", ln.Addr().String(), "config", a.cfg)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// LoadDemo loads the demo data set unless it is already there, and prints
+// the accounts to out.
+func (a *App) LoadDemo(ctx context.Context, out io.Writer) error {
+	start := time.Now()
+	sum, err := demo.Load(ctx, a.DB, a.PII, demo.Options{Password: a.cfg.DemoPassword, Now: a.clock.Now(), Seed: 20261122})
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	if sum.Loaded {
+		a.log.Info("demo data loaded", "customers", sum.Customers, "policies", sum.Policies,
+			"duration_ms", time.Since(start).Milliseconds())
+	}
+	fmt.Fprintf(out, "demo accounts: agent1, agent2, lead1 (team A), agent3 (team B), admin; integrator client demo-integrator\n")
+	fmt.Fprintf(out, "demo password: %s\n", a.cfg.DemoPassword)
+	return nil
+}
+
+// PrepareDemoSecrets fills in, for --demo and seed, the keys and the demo
+// password that the environment does not set: generated once into the
+// data directory (mode 0600) and reused on later starts, so the demo
+// accounts keep working.
+func PrepareDemoSecrets(cfg *config.Config, out io.Writer) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	type secret struct {
+		value *string
+		file  string
+		make  func() (string, error)
+	}
+	secrets := []secret{
+		{&cfg.JWTSigningKey, "jwt-signing-key.pem", func() (string, error) {
+			b, err := auth.GenerateSigningKeyPEM()
+			return string(b), err
+		}},
+		{&cfg.EncryptionKey, "encryption.key", func() (string, error) { return pii.NewKey(), nil }},
+		{&cfg.DemoPassword, "demo-password", func() (string, error) { return demoPassword(), nil }},
+	}
+	for _, s := range secrets {
+		if *s.value != "" {
+			continue
+		}
+		path := filepath.Join(cfg.DataDir, s.file)
+		b, err := os.ReadFile(path)
+		if err == nil {
+			*s.value = strings.TrimSpace(string(b))
+			continue
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		v, err := s.make()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", s.file, err)
+		}
+		*s.value = v
+		fmt.Fprintf(out, "generated %s (development only)\n", path)
+	}
+	return nil
+}
+
+func demoPassword() string {
+	return "demo-" + strings.ReplaceAll(pii.NewKey()[:12], "/", "x")
+}
