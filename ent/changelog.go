@@ -31,6 +31,12 @@ type ChangeLog struct {
 	CustomerID *uuid.UUID `json:"customer_id,omitempty"`
 	// AgentID holds the value of the "agent_id" field.
 	AgentID *uuid.UUID `json:"agent_id,omitempty"`
+	// the owner before this change, when it moved the record to another agent
+	PrevAgentID *uuid.UUID `json:"prev_agent_id,omitempty"`
+	// scope events of agents: the team after the change
+	TeamID *uuid.UUID `json:"team_id,omitempty"`
+	// scope events of agents: the team before the change
+	PrevTeamID *uuid.UUID `json:"prev_team_id,omitempty"`
 	// CommittedAt holds the value of the "committed_at" field.
 	CommittedAt  time.Time `json:"committed_at,omitempty"`
 	selectValues sql.SelectValues
@@ -41,7 +47,7 @@ func (*ChangeLog) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case changelog.FieldCustomerID, changelog.FieldAgentID:
+		case changelog.FieldCustomerID, changelog.FieldAgentID, changelog.FieldPrevAgentID, changelog.FieldTeamID, changelog.FieldPrevTeamID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case changelog.FieldID, changelog.FieldVersion:
 			values[i] = new(sql.NullInt64)
@@ -110,6 +116,27 @@ func (_m *ChangeLog) assignValues(columns []string, values []any) error {
 				_m.AgentID = new(uuid.UUID)
 				*_m.AgentID = *value.S.(*uuid.UUID)
 			}
+		case changelog.FieldPrevAgentID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field prev_agent_id", values[i])
+			} else if value.Valid {
+				_m.PrevAgentID = new(uuid.UUID)
+				*_m.PrevAgentID = *value.S.(*uuid.UUID)
+			}
+		case changelog.FieldTeamID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field team_id", values[i])
+			} else if value.Valid {
+				_m.TeamID = new(uuid.UUID)
+				*_m.TeamID = *value.S.(*uuid.UUID)
+			}
+		case changelog.FieldPrevTeamID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field prev_team_id", values[i])
+			} else if value.Valid {
+				_m.PrevTeamID = new(uuid.UUID)
+				*_m.PrevTeamID = *value.S.(*uuid.UUID)
+			}
 		case changelog.FieldCommittedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field committed_at", values[i])
@@ -171,6 +198,21 @@ func (_m *ChangeLog) String() string {
 	builder.WriteString(", ")
 	if v := _m.AgentID; v != nil {
 		builder.WriteString("agent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PrevAgentID; v != nil {
+		builder.WriteString("prev_agent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.TeamID; v != nil {
+		builder.WriteString("team_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PrevTeamID; v != nil {
+		builder.WriteString("prev_team_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

@@ -75,6 +75,48 @@ func (_c *ChangeLogCreate) SetNillableAgentID(v *uuid.UUID) *ChangeLogCreate {
 	return _c
 }
 
+// SetPrevAgentID sets the "prev_agent_id" field.
+func (_c *ChangeLogCreate) SetPrevAgentID(v uuid.UUID) *ChangeLogCreate {
+	_c.mutation.SetPrevAgentID(v)
+	return _c
+}
+
+// SetNillablePrevAgentID sets the "prev_agent_id" field if the given value is not nil.
+func (_c *ChangeLogCreate) SetNillablePrevAgentID(v *uuid.UUID) *ChangeLogCreate {
+	if v != nil {
+		_c.SetPrevAgentID(*v)
+	}
+	return _c
+}
+
+// SetTeamID sets the "team_id" field.
+func (_c *ChangeLogCreate) SetTeamID(v uuid.UUID) *ChangeLogCreate {
+	_c.mutation.SetTeamID(v)
+	return _c
+}
+
+// SetNillableTeamID sets the "team_id" field if the given value is not nil.
+func (_c *ChangeLogCreate) SetNillableTeamID(v *uuid.UUID) *ChangeLogCreate {
+	if v != nil {
+		_c.SetTeamID(*v)
+	}
+	return _c
+}
+
+// SetPrevTeamID sets the "prev_team_id" field.
+func (_c *ChangeLogCreate) SetPrevTeamID(v uuid.UUID) *ChangeLogCreate {
+	_c.mutation.SetPrevTeamID(v)
+	return _c
+}
+
+// SetNillablePrevTeamID sets the "prev_team_id" field if the given value is not nil.
+func (_c *ChangeLogCreate) SetNillablePrevTeamID(v *uuid.UUID) *ChangeLogCreate {
+	if v != nil {
+		_c.SetPrevTeamID(*v)
+	}
+	return _c
+}
+
 // SetCommittedAt sets the "committed_at" field.
 func (_c *ChangeLogCreate) SetCommittedAt(v time.Time) *ChangeLogCreate {
 	_c.mutation.SetCommittedAt(v)
@@ -203,6 +245,18 @@ func (_c *ChangeLogCreate) createSpec() (*ChangeLog, *sqlgraph.CreateSpec) {
 		_spec.SetField(changelog.FieldAgentID, field.TypeUUID, value)
 		_node.AgentID = &value
 	}
+	if value, ok := _c.mutation.PrevAgentID(); ok {
+		_spec.SetField(changelog.FieldPrevAgentID, field.TypeUUID, value)
+		_node.PrevAgentID = &value
+	}
+	if value, ok := _c.mutation.TeamID(); ok {
+		_spec.SetField(changelog.FieldTeamID, field.TypeUUID, value)
+		_node.TeamID = &value
+	}
+	if value, ok := _c.mutation.PrevTeamID(); ok {
+		_spec.SetField(changelog.FieldPrevTeamID, field.TypeUUID, value)
+		_node.PrevTeamID = &value
+	}
 	if value, ok := _c.mutation.CommittedAt(); ok {
 		_spec.SetField(changelog.FieldCommittedAt, field.TypeTime, value)
 		_node.CommittedAt = value
@@ -293,6 +347,15 @@ func (u *ChangeLogUpsertOne) UpdateNewValues() *ChangeLogUpsertOne {
 		}
 		if _, exists := u.create.mutation.AgentID(); exists {
 			s.SetIgnore(changelog.FieldAgentID)
+		}
+		if _, exists := u.create.mutation.PrevAgentID(); exists {
+			s.SetIgnore(changelog.FieldPrevAgentID)
+		}
+		if _, exists := u.create.mutation.TeamID(); exists {
+			s.SetIgnore(changelog.FieldTeamID)
+		}
+		if _, exists := u.create.mutation.PrevTeamID(); exists {
+			s.SetIgnore(changelog.FieldPrevTeamID)
 		}
 		if _, exists := u.create.mutation.CommittedAt(); exists {
 			s.SetIgnore(changelog.FieldCommittedAt)
@@ -526,6 +589,15 @@ func (u *ChangeLogUpsertBulk) UpdateNewValues() *ChangeLogUpsertBulk {
 			}
 			if _, exists := b.mutation.AgentID(); exists {
 				s.SetIgnore(changelog.FieldAgentID)
+			}
+			if _, exists := b.mutation.PrevAgentID(); exists {
+				s.SetIgnore(changelog.FieldPrevAgentID)
+			}
+			if _, exists := b.mutation.TeamID(); exists {
+				s.SetIgnore(changelog.FieldTeamID)
+			}
+			if _, exists := b.mutation.PrevTeamID(); exists {
+				s.SetIgnore(changelog.FieldPrevTeamID)
 			}
 			if _, exists := b.mutation.CommittedAt(); exists {
 				s.SetIgnore(changelog.FieldCommittedAt)

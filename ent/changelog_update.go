@@ -74,6 +74,15 @@ func (_u *ChangeLogUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.AgentIDCleared() {
 		_spec.ClearField(changelog.FieldAgentID, field.TypeUUID)
 	}
+	if _u.mutation.PrevAgentIDCleared() {
+		_spec.ClearField(changelog.FieldPrevAgentID, field.TypeUUID)
+	}
+	if _u.mutation.TeamIDCleared() {
+		_spec.ClearField(changelog.FieldTeamID, field.TypeUUID)
+	}
+	if _u.mutation.PrevTeamIDCleared() {
+		_spec.ClearField(changelog.FieldPrevTeamID, field.TypeUUID)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{changelog.Label}
@@ -170,6 +179,15 @@ func (_u *ChangeLogUpdateOne) sqlSave(ctx context.Context) (_node *ChangeLog, er
 	}
 	if _u.mutation.AgentIDCleared() {
 		_spec.ClearField(changelog.FieldAgentID, field.TypeUUID)
+	}
+	if _u.mutation.PrevAgentIDCleared() {
+		_spec.ClearField(changelog.FieldPrevAgentID, field.TypeUUID)
+	}
+	if _u.mutation.TeamIDCleared() {
+		_spec.ClearField(changelog.FieldTeamID, field.TypeUUID)
+	}
+	if _u.mutation.PrevTeamIDCleared() {
+		_spec.ClearField(changelog.FieldPrevTeamID, field.TypeUUID)
 	}
 	_node = &ChangeLog{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -67,6 +67,12 @@ func (_c *ClaimCreate) SetNillableVersion(v *int64) *ClaimCreate {
 	return _c
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_c *ClaimCreate) SetFieldVersions(v map[string]int64) *ClaimCreate {
+	_c.mutation.SetFieldVersions(v)
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *ClaimCreate) SetCustomerID(v uuid.UUID) *ClaimCreate {
 	_c.mutation.SetCustomerID(v)
@@ -470,6 +476,10 @@ func (_c *ClaimCreate) createSpec() (*Claim, *sqlgraph.CreateSpec) {
 		_spec.SetField(claim.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.FieldVersions(); ok {
+		_spec.SetField(claim.FieldFieldVersions, field.TypeJSON, value)
+		_node.FieldVersions = value
+	}
 	if value, ok := _c.mutation.PolicyID(); ok {
 		_spec.SetField(claim.FieldPolicyID, field.TypeUUID, value)
 		_node.PolicyID = &value
@@ -626,6 +636,24 @@ func (u *ClaimUpsert) UpdateVersion() *ClaimUpsert {
 // AddVersion adds v to the "version" field.
 func (u *ClaimUpsert) AddVersion(v int64) *ClaimUpsert {
 	u.Add(claim.FieldVersion, v)
+	return u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ClaimUpsert) SetFieldVersions(v map[string]int64) *ClaimUpsert {
+	u.Set(claim.FieldFieldVersions, v)
+	return u
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ClaimUpsert) UpdateFieldVersions() *ClaimUpsert {
+	u.SetExcluded(claim.FieldFieldVersions)
+	return u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ClaimUpsert) ClearFieldVersions() *ClaimUpsert {
+	u.SetNull(claim.FieldFieldVersions)
 	return u
 }
 
@@ -964,6 +992,27 @@ func (u *ClaimUpsertOne) AddVersion(v int64) *ClaimUpsertOne {
 func (u *ClaimUpsertOne) UpdateVersion() *ClaimUpsertOne {
 	return u.Update(func(s *ClaimUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ClaimUpsertOne) SetFieldVersions(v map[string]int64) *ClaimUpsertOne {
+	return u.Update(func(s *ClaimUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ClaimUpsertOne) UpdateFieldVersions() *ClaimUpsertOne {
+	return u.Update(func(s *ClaimUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ClaimUpsertOne) ClearFieldVersions() *ClaimUpsertOne {
+	return u.Update(func(s *ClaimUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 
@@ -1511,6 +1560,27 @@ func (u *ClaimUpsertBulk) AddVersion(v int64) *ClaimUpsertBulk {
 func (u *ClaimUpsertBulk) UpdateVersion() *ClaimUpsertBulk {
 	return u.Update(func(s *ClaimUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ClaimUpsertBulk) SetFieldVersions(v map[string]int64) *ClaimUpsertBulk {
+	return u.Update(func(s *ClaimUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ClaimUpsertBulk) UpdateFieldVersions() *ClaimUpsertBulk {
+	return u.Update(func(s *ClaimUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ClaimUpsertBulk) ClearFieldVersions() *ClaimUpsertBulk {
+	return u.Update(func(s *ClaimUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 

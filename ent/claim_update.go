@@ -57,6 +57,18 @@ func (_u *ClaimUpdate) AddVersion(v int64) *ClaimUpdate {
 	return _u
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_u *ClaimUpdate) SetFieldVersions(v map[string]int64) *ClaimUpdate {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *ClaimUpdate) ClearFieldVersions() *ClaimUpdate {
+	_u.mutation.ClearFieldVersions()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *ClaimUpdate) SetCustomerID(v uuid.UUID) *ClaimUpdate {
 	_u.mutation.SetCustomerID(v)
@@ -455,6 +467,12 @@ func (_u *ClaimUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(claim.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(claim.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(claim.FieldFieldVersions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.PolicyID(); ok {
 		_spec.SetField(claim.FieldPolicyID, field.TypeUUID, value)
 	}
@@ -603,6 +621,18 @@ func (_u *ClaimUpdateOne) SetNillableVersion(v *int64) *ClaimUpdateOne {
 // AddVersion adds value to the "version" field.
 func (_u *ClaimUpdateOne) AddVersion(v int64) *ClaimUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (_u *ClaimUpdateOne) SetFieldVersions(v map[string]int64) *ClaimUpdateOne {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *ClaimUpdateOne) ClearFieldVersions() *ClaimUpdateOne {
+	_u.mutation.ClearFieldVersions()
 	return _u
 }
 
@@ -1033,6 +1063,12 @@ func (_u *ClaimUpdateOne) sqlSave(ctx context.Context) (_node *Claim, err error)
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(claim.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(claim.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(claim.FieldFieldVersions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.PolicyID(); ok {
 		_spec.SetField(claim.FieldPolicyID, field.TypeUUID, value)

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -25,6 +26,8 @@ type Complaint struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// server-assigned; grows on every change
 	Version int64 `json:"version,omitempty"`
+	// the version at which each field last changed, for per-field merges of offline edits
+	FieldVersions map[string]int64 `json:"field_versions,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID uuid.UUID `json:"customer_id,omitempty"`
 	// AgentID holds the value of the "agent_id" field.
@@ -96,6 +99,8 @@ func (*Complaint) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case complaint.FieldAgentID, complaint.FieldPolicyID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case complaint.FieldFieldVersions:
+			values[i] = new([]byte)
 		case complaint.FieldVersion:
 			values[i] = new(sql.NullInt64)
 		case complaint.FieldStatus, complaint.FieldCategory, complaint.FieldSeverity, complaint.FieldSummary, complaint.FieldDetails, complaint.FieldRootCause, complaint.FieldCorrectiveAction, complaint.FieldResolution:
@@ -142,6 +147,14 @@ func (_m *Complaint) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
 			} else if value.Valid {
 				_m.Version = value.Int64
+			}
+		case complaint.FieldFieldVersions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field field_versions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.FieldVersions); err != nil {
+					return fmt.Errorf("unmarshal field field_versions: %w", err)
+				}
 			}
 		case complaint.FieldCustomerID:
 			if value, ok := values[i].(*uuid.UUID); !ok {
@@ -312,6 +325,9 @@ func (_m *Complaint) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("field_versions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FieldVersions))
 	builder.WriteString(", ")
 	builder.WriteString("customer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))

@@ -67,6 +67,12 @@ func (_c *ComplaintCreate) SetNillableVersion(v *int64) *ComplaintCreate {
 	return _c
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_c *ComplaintCreate) SetFieldVersions(v map[string]int64) *ComplaintCreate {
+	_c.mutation.SetFieldVersions(v)
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *ComplaintCreate) SetCustomerID(v uuid.UUID) *ComplaintCreate {
 	_c.mutation.SetCustomerID(v)
@@ -523,6 +529,10 @@ func (_c *ComplaintCreate) createSpec() (*Complaint, *sqlgraph.CreateSpec) {
 		_spec.SetField(complaint.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.FieldVersions(); ok {
+		_spec.SetField(complaint.FieldFieldVersions, field.TypeJSON, value)
+		_node.FieldVersions = value
+	}
 	if value, ok := _c.mutation.AgentID(); ok {
 		_spec.SetField(complaint.FieldAgentID, field.TypeUUID, value)
 		_node.AgentID = &value
@@ -691,6 +701,24 @@ func (u *ComplaintUpsert) UpdateVersion() *ComplaintUpsert {
 // AddVersion adds v to the "version" field.
 func (u *ComplaintUpsert) AddVersion(v int64) *ComplaintUpsert {
 	u.Add(complaint.FieldVersion, v)
+	return u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ComplaintUpsert) SetFieldVersions(v map[string]int64) *ComplaintUpsert {
+	u.Set(complaint.FieldFieldVersions, v)
+	return u
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ComplaintUpsert) UpdateFieldVersions() *ComplaintUpsert {
+	u.SetExcluded(complaint.FieldFieldVersions)
+	return u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ComplaintUpsert) ClearFieldVersions() *ComplaintUpsert {
+	u.SetNull(complaint.FieldFieldVersions)
 	return u
 }
 
@@ -1041,6 +1069,27 @@ func (u *ComplaintUpsertOne) AddVersion(v int64) *ComplaintUpsertOne {
 func (u *ComplaintUpsertOne) UpdateVersion() *ComplaintUpsertOne {
 	return u.Update(func(s *ComplaintUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ComplaintUpsertOne) SetFieldVersions(v map[string]int64) *ComplaintUpsertOne {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ComplaintUpsertOne) UpdateFieldVersions() *ComplaintUpsertOne {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ComplaintUpsertOne) ClearFieldVersions() *ComplaintUpsertOne {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 
@@ -1602,6 +1651,27 @@ func (u *ComplaintUpsertBulk) AddVersion(v int64) *ComplaintUpsertBulk {
 func (u *ComplaintUpsertBulk) UpdateVersion() *ComplaintUpsertBulk {
 	return u.Update(func(s *ComplaintUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ComplaintUpsertBulk) SetFieldVersions(v map[string]int64) *ComplaintUpsertBulk {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ComplaintUpsertBulk) UpdateFieldVersions() *ComplaintUpsertBulk {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ComplaintUpsertBulk) ClearFieldVersions() *ComplaintUpsertBulk {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 

@@ -57,6 +57,18 @@ func (_u *ComplaintUpdate) AddVersion(v int64) *ComplaintUpdate {
 	return _u
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_u *ComplaintUpdate) SetFieldVersions(v map[string]int64) *ComplaintUpdate {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *ComplaintUpdate) ClearFieldVersions() *ComplaintUpdate {
+	_u.mutation.ClearFieldVersions()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *ComplaintUpdate) SetCustomerID(v uuid.UUID) *ComplaintUpdate {
 	_u.mutation.SetCustomerID(v)
@@ -471,6 +483,12 @@ func (_u *ComplaintUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(complaint.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(complaint.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(complaint.FieldFieldVersions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.AgentID(); ok {
 		_spec.SetField(complaint.FieldAgentID, field.TypeUUID, value)
 	}
@@ -616,6 +634,18 @@ func (_u *ComplaintUpdateOne) SetNillableVersion(v *int64) *ComplaintUpdateOne {
 // AddVersion adds value to the "version" field.
 func (_u *ComplaintUpdateOne) AddVersion(v int64) *ComplaintUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (_u *ComplaintUpdateOne) SetFieldVersions(v map[string]int64) *ComplaintUpdateOne {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *ComplaintUpdateOne) ClearFieldVersions() *ComplaintUpdateOne {
+	_u.mutation.ClearFieldVersions()
 	return _u
 }
 
@@ -1062,6 +1092,12 @@ func (_u *ComplaintUpdateOne) sqlSave(ctx context.Context) (_node *Complaint, er
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(complaint.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(complaint.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(complaint.FieldFieldVersions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.AgentID(); ok {
 		_spec.SetField(complaint.FieldAgentID, field.TypeUUID, value)

@@ -29,6 +29,8 @@ type Customer struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// server-assigned; grows on every change
 	Version int64 `json:"version,omitempty"`
+	// the version at which each field last changed, for per-field merges of offline edits
+	FieldVersions map[string]int64 `json:"field_versions,omitempty"`
 	// AgentID holds the value of the "agent_id" field.
 	AgentID *uuid.UUID `json:"agent_id,omitempty"`
 	// ExternalID holds the value of the "external_id" field.
@@ -192,7 +194,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case customer.FieldAgentID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case customer.FieldFamily, customer.FieldConsent, customer.FieldTags:
+		case customer.FieldFieldVersions, customer.FieldFamily, customer.FieldConsent, customer.FieldTags:
 			values[i] = new([]byte)
 		case customer.FieldVersion:
 			values[i] = new(sql.NullInt64)
@@ -240,6 +242,14 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
 			} else if value.Valid {
 				_m.Version = value.Int64
+			}
+		case customer.FieldFieldVersions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field field_versions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.FieldVersions); err != nil {
+					return fmt.Errorf("unmarshal field field_versions: %w", err)
+				}
 			}
 		case customer.FieldAgentID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -454,6 +464,9 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("field_versions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FieldVersions))
 	builder.WriteString(", ")
 	if v := _m.AgentID; v != nil {
 		builder.WriteString("agent_id=")

@@ -76,6 +76,12 @@ func (_c *CustomerCreate) SetNillableVersion(v *int64) *CustomerCreate {
 	return _c
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_c *CustomerCreate) SetFieldVersions(v map[string]int64) *CustomerCreate {
+	_c.mutation.SetFieldVersions(v)
+	return _c
+}
+
 // SetAgentID sets the "agent_id" field.
 func (_c *CustomerCreate) SetAgentID(v uuid.UUID) *CustomerCreate {
 	_c.mutation.SetAgentID(v)
@@ -698,6 +704,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 		_spec.SetField(customer.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.FieldVersions(); ok {
+		_spec.SetField(customer.FieldFieldVersions, field.TypeJSON, value)
+		_node.FieldVersions = value
+	}
 	if value, ok := _c.mutation.ExternalID(); ok {
 		_spec.SetField(customer.FieldExternalID, field.TypeString, value)
 		_node.ExternalID = &value
@@ -994,6 +1004,24 @@ func (u *CustomerUpsert) UpdateVersion() *CustomerUpsert {
 // AddVersion adds v to the "version" field.
 func (u *CustomerUpsert) AddVersion(v int64) *CustomerUpsert {
 	u.Add(customer.FieldVersion, v)
+	return u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *CustomerUpsert) SetFieldVersions(v map[string]int64) *CustomerUpsert {
+	u.Set(customer.FieldFieldVersions, v)
+	return u
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateFieldVersions() *CustomerUpsert {
+	u.SetExcluded(customer.FieldFieldVersions)
+	return u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *CustomerUpsert) ClearFieldVersions() *CustomerUpsert {
+	u.SetNull(customer.FieldFieldVersions)
 	return u
 }
 
@@ -1362,6 +1390,27 @@ func (u *CustomerUpsertOne) AddVersion(v int64) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdateVersion() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *CustomerUpsertOne) SetFieldVersions(v map[string]int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateFieldVersions() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *CustomerUpsertOne) ClearFieldVersions() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 
@@ -1944,6 +1993,27 @@ func (u *CustomerUpsertBulk) AddVersion(v int64) *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) UpdateVersion() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *CustomerUpsertBulk) SetFieldVersions(v map[string]int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateFieldVersions() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *CustomerUpsertBulk) ClearFieldVersions() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 

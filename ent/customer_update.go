@@ -67,6 +67,18 @@ func (_u *CustomerUpdate) AddVersion(v int64) *CustomerUpdate {
 	return _u
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_u *CustomerUpdate) SetFieldVersions(v map[string]int64) *CustomerUpdate {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *CustomerUpdate) ClearFieldVersions() *CustomerUpdate {
+	_u.mutation.ClearFieldVersions()
+	return _u
+}
+
 // SetAgentID sets the "agent_id" field.
 func (_u *CustomerUpdate) SetAgentID(v uuid.UUID) *CustomerUpdate {
 	_u.mutation.SetAgentID(v)
@@ -770,6 +782,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(customer.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(customer.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(customer.FieldFieldVersions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(customer.FieldExternalID, field.TypeString, value)
 	}
@@ -1254,6 +1272,18 @@ func (_u *CustomerUpdateOne) SetNillableVersion(v *int64) *CustomerUpdateOne {
 // AddVersion adds value to the "version" field.
 func (_u *CustomerUpdateOne) AddVersion(v int64) *CustomerUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (_u *CustomerUpdateOne) SetFieldVersions(v map[string]int64) *CustomerUpdateOne {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *CustomerUpdateOne) ClearFieldVersions() *CustomerUpdateOne {
+	_u.mutation.ClearFieldVersions()
 	return _u
 }
 
@@ -1989,6 +2019,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(customer.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(customer.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(customer.FieldFieldVersions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(customer.FieldExternalID, field.TypeString, value)

@@ -127,6 +127,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			changelog.FieldVersion:     {Type: field.TypeInt64, Column: changelog.FieldVersion},
 			changelog.FieldCustomerID:  {Type: field.TypeUUID, Column: changelog.FieldCustomerID},
 			changelog.FieldAgentID:     {Type: field.TypeUUID, Column: changelog.FieldAgentID},
+			changelog.FieldPrevAgentID: {Type: field.TypeUUID, Column: changelog.FieldPrevAgentID},
+			changelog.FieldTeamID:      {Type: field.TypeUUID, Column: changelog.FieldTeamID},
+			changelog.FieldPrevTeamID:  {Type: field.TypeUUID, Column: changelog.FieldPrevTeamID},
 			changelog.FieldCommittedAt: {Type: field.TypeTime, Column: changelog.FieldCommittedAt},
 		},
 	}
@@ -144,6 +147,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			claim.FieldCreatedAt:           {Type: field.TypeTime, Column: claim.FieldCreatedAt},
 			claim.FieldUpdatedAt:           {Type: field.TypeTime, Column: claim.FieldUpdatedAt},
 			claim.FieldVersion:             {Type: field.TypeInt64, Column: claim.FieldVersion},
+			claim.FieldFieldVersions:       {Type: field.TypeJSON, Column: claim.FieldFieldVersions},
 			claim.FieldCustomerID:          {Type: field.TypeUUID, Column: claim.FieldCustomerID},
 			claim.FieldPolicyID:            {Type: field.TypeUUID, Column: claim.FieldPolicyID},
 			claim.FieldAgentID:             {Type: field.TypeUUID, Column: claim.FieldAgentID},
@@ -176,6 +180,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			complaint.FieldCreatedAt:        {Type: field.TypeTime, Column: complaint.FieldCreatedAt},
 			complaint.FieldUpdatedAt:        {Type: field.TypeTime, Column: complaint.FieldUpdatedAt},
 			complaint.FieldVersion:          {Type: field.TypeInt64, Column: complaint.FieldVersion},
+			complaint.FieldFieldVersions:    {Type: field.TypeJSON, Column: complaint.FieldFieldVersions},
 			complaint.FieldCustomerID:       {Type: field.TypeUUID, Column: complaint.FieldCustomerID},
 			complaint.FieldAgentID:          {Type: field.TypeUUID, Column: complaint.FieldAgentID},
 			complaint.FieldPolicyID:         {Type: field.TypeUUID, Column: complaint.FieldPolicyID},
@@ -211,6 +216,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldCreatedAt:        {Type: field.TypeTime, Column: customer.FieldCreatedAt},
 			customer.FieldUpdatedAt:        {Type: field.TypeTime, Column: customer.FieldUpdatedAt},
 			customer.FieldVersion:          {Type: field.TypeInt64, Column: customer.FieldVersion},
+			customer.FieldFieldVersions:    {Type: field.TypeJSON, Column: customer.FieldFieldVersions},
 			customer.FieldAgentID:          {Type: field.TypeUUID, Column: customer.FieldAgentID},
 			customer.FieldExternalID:       {Type: field.TypeString, Column: customer.FieldExternalID},
 			customer.FieldName:             {Type: field.TypeString, Column: customer.FieldName},
@@ -315,6 +321,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			insurancepolicy.FieldCreatedAt:          {Type: field.TypeTime, Column: insurancepolicy.FieldCreatedAt},
 			insurancepolicy.FieldUpdatedAt:          {Type: field.TypeTime, Column: insurancepolicy.FieldUpdatedAt},
 			insurancepolicy.FieldVersion:            {Type: field.TypeInt64, Column: insurancepolicy.FieldVersion},
+			insurancepolicy.FieldFieldVersions:      {Type: field.TypeJSON, Column: insurancepolicy.FieldFieldVersions},
 			insurancepolicy.FieldCustomerID:         {Type: field.TypeUUID, Column: insurancepolicy.FieldCustomerID},
 			insurancepolicy.FieldExternalID:         {Type: field.TypeString, Column: insurancepolicy.FieldExternalID},
 			insurancepolicy.FieldNumber:             {Type: field.TypeString, Column: insurancepolicy.FieldNumber},
@@ -369,6 +376,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			interaction.FieldCreatedAt:            {Type: field.TypeTime, Column: interaction.FieldCreatedAt},
 			interaction.FieldUpdatedAt:            {Type: field.TypeTime, Column: interaction.FieldUpdatedAt},
 			interaction.FieldVersion:              {Type: field.TypeInt64, Column: interaction.FieldVersion},
+			interaction.FieldFieldVersions:        {Type: field.TypeJSON, Column: interaction.FieldFieldVersions},
 			interaction.FieldCustomerID:           {Type: field.TypeUUID, Column: interaction.FieldCustomerID},
 			interaction.FieldAgentID:              {Type: field.TypeUUID, Column: interaction.FieldAgentID},
 			interaction.FieldChannel:              {Type: field.TypeEnum, Column: interaction.FieldChannel},
@@ -395,19 +403,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Notification",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			notification.FieldCreatedAt:  {Type: field.TypeTime, Column: notification.FieldCreatedAt},
-			notification.FieldUpdatedAt:  {Type: field.TypeTime, Column: notification.FieldUpdatedAt},
-			notification.FieldVersion:    {Type: field.TypeInt64, Column: notification.FieldVersion},
-			notification.FieldAgentID:    {Type: field.TypeUUID, Column: notification.FieldAgentID},
-			notification.FieldCustomerID: {Type: field.TypeUUID, Column: notification.FieldCustomerID},
-			notification.FieldPolicyID:   {Type: field.TypeUUID, Column: notification.FieldPolicyID},
-			notification.FieldKind:       {Type: field.TypeEnum, Column: notification.FieldKind},
-			notification.FieldTitle:      {Type: field.TypeString, Column: notification.FieldTitle},
-			notification.FieldBody:       {Type: field.TypeString, Column: notification.FieldBody},
-			notification.FieldData:       {Type: field.TypeJSON, Column: notification.FieldData},
-			notification.FieldDeepLink:   {Type: field.TypeString, Column: notification.FieldDeepLink},
-			notification.FieldReadAt:     {Type: field.TypeTime, Column: notification.FieldReadAt},
-			notification.FieldDedupeKey:  {Type: field.TypeString, Column: notification.FieldDedupeKey},
+			notification.FieldCreatedAt:     {Type: field.TypeTime, Column: notification.FieldCreatedAt},
+			notification.FieldUpdatedAt:     {Type: field.TypeTime, Column: notification.FieldUpdatedAt},
+			notification.FieldVersion:       {Type: field.TypeInt64, Column: notification.FieldVersion},
+			notification.FieldFieldVersions: {Type: field.TypeJSON, Column: notification.FieldFieldVersions},
+			notification.FieldAgentID:       {Type: field.TypeUUID, Column: notification.FieldAgentID},
+			notification.FieldCustomerID:    {Type: field.TypeUUID, Column: notification.FieldCustomerID},
+			notification.FieldPolicyID:      {Type: field.TypeUUID, Column: notification.FieldPolicyID},
+			notification.FieldKind:          {Type: field.TypeEnum, Column: notification.FieldKind},
+			notification.FieldTitle:         {Type: field.TypeString, Column: notification.FieldTitle},
+			notification.FieldBody:          {Type: field.TypeString, Column: notification.FieldBody},
+			notification.FieldData:          {Type: field.TypeJSON, Column: notification.FieldData},
+			notification.FieldDeepLink:      {Type: field.TypeString, Column: notification.FieldDeepLink},
+			notification.FieldReadAt:        {Type: field.TypeTime, Column: notification.FieldReadAt},
+			notification.FieldDedupeKey:     {Type: field.TypeString, Column: notification.FieldDedupeKey},
 		},
 	}
 	graph.Nodes[14] = &sqlgraph.Node{
@@ -498,6 +507,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			portrait.FieldCreatedAt:         {Type: field.TypeTime, Column: portrait.FieldCreatedAt},
 			portrait.FieldUpdatedAt:         {Type: field.TypeTime, Column: portrait.FieldUpdatedAt},
 			portrait.FieldVersion:           {Type: field.TypeInt64, Column: portrait.FieldVersion},
+			portrait.FieldFieldVersions:     {Type: field.TypeJSON, Column: portrait.FieldFieldVersions},
 			portrait.FieldCustomerID:        {Type: field.TypeUUID, Column: portrait.FieldCustomerID},
 			portrait.FieldLifeStage:         {Type: field.TypeString, Column: portrait.FieldLifeStage},
 			portrait.FieldPoliciesSummary:   {Type: field.TypeJSON, Column: portrait.FieldPoliciesSummary},
@@ -611,13 +621,14 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "ServicePlan",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			serviceplan.FieldCreatedAt:    {Type: field.TypeTime, Column: serviceplan.FieldCreatedAt},
-			serviceplan.FieldUpdatedAt:    {Type: field.TypeTime, Column: serviceplan.FieldUpdatedAt},
-			serviceplan.FieldVersion:      {Type: field.TypeInt64, Column: serviceplan.FieldVersion},
-			serviceplan.FieldCustomerID:   {Type: field.TypeUUID, Column: serviceplan.FieldCustomerID},
-			serviceplan.FieldGeneratedAt:  {Type: field.TypeTime, Column: serviceplan.FieldGeneratedAt},
-			serviceplan.FieldRulesVersion: {Type: field.TypeInt64, Column: serviceplan.FieldRulesVersion},
-			serviceplan.FieldInputsHash:   {Type: field.TypeString, Column: serviceplan.FieldInputsHash},
+			serviceplan.FieldCreatedAt:     {Type: field.TypeTime, Column: serviceplan.FieldCreatedAt},
+			serviceplan.FieldUpdatedAt:     {Type: field.TypeTime, Column: serviceplan.FieldUpdatedAt},
+			serviceplan.FieldVersion:       {Type: field.TypeInt64, Column: serviceplan.FieldVersion},
+			serviceplan.FieldFieldVersions: {Type: field.TypeJSON, Column: serviceplan.FieldFieldVersions},
+			serviceplan.FieldCustomerID:    {Type: field.TypeUUID, Column: serviceplan.FieldCustomerID},
+			serviceplan.FieldGeneratedAt:   {Type: field.TypeTime, Column: serviceplan.FieldGeneratedAt},
+			serviceplan.FieldRulesVersion:  {Type: field.TypeInt64, Column: serviceplan.FieldRulesVersion},
+			serviceplan.FieldInputsHash:    {Type: field.TypeString, Column: serviceplan.FieldInputsHash},
 		},
 	}
 	graph.Nodes[23] = &sqlgraph.Node{
@@ -655,6 +666,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			task.FieldCreatedAt:      {Type: field.TypeTime, Column: task.FieldCreatedAt},
 			task.FieldUpdatedAt:      {Type: field.TypeTime, Column: task.FieldUpdatedAt},
 			task.FieldVersion:        {Type: field.TypeInt64, Column: task.FieldVersion},
+			task.FieldFieldVersions:  {Type: field.TypeJSON, Column: task.FieldFieldVersions},
 			task.FieldCustomerID:     {Type: field.TypeUUID, Column: task.FieldCustomerID},
 			task.FieldAgentID:        {Type: field.TypeUUID, Column: task.FieldAgentID},
 			task.FieldPlanStepID:     {Type: field.TypeUUID, Column: task.FieldPlanStepID},
@@ -699,21 +711,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "ToolkitItem",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			toolkititem.FieldCreatedAt:   {Type: field.TypeTime, Column: toolkititem.FieldCreatedAt},
-			toolkititem.FieldUpdatedAt:   {Type: field.TypeTime, Column: toolkititem.FieldUpdatedAt},
-			toolkititem.FieldVersion:     {Type: field.TypeInt64, Column: toolkititem.FieldVersion},
-			toolkititem.FieldKey:         {Type: field.TypeString, Column: toolkititem.FieldKey},
-			toolkititem.FieldKind:        {Type: field.TypeEnum, Column: toolkititem.FieldKind},
-			toolkititem.FieldScenario:    {Type: field.TypeEnum, Column: toolkititem.FieldScenario},
-			toolkititem.FieldTier:        {Type: field.TypeEnum, Column: toolkititem.FieldTier},
-			toolkititem.FieldLocale:      {Type: field.TypeEnum, Column: toolkititem.FieldLocale},
-			toolkititem.FieldTitle:       {Type: field.TypeString, Column: toolkititem.FieldTitle},
-			toolkititem.FieldSummary:     {Type: field.TypeString, Column: toolkititem.FieldSummary},
-			toolkititem.FieldTags:        {Type: field.TypeJSON, Column: toolkititem.FieldTags},
-			toolkititem.FieldStatus:      {Type: field.TypeEnum, Column: toolkititem.FieldStatus},
-			toolkititem.FieldRevision:    {Type: field.TypeInt, Column: toolkititem.FieldRevision},
-			toolkititem.FieldContent:     {Type: field.TypeJSON, Column: toolkititem.FieldContent},
-			toolkititem.FieldPublishedAt: {Type: field.TypeTime, Column: toolkititem.FieldPublishedAt},
+			toolkititem.FieldCreatedAt:     {Type: field.TypeTime, Column: toolkititem.FieldCreatedAt},
+			toolkititem.FieldUpdatedAt:     {Type: field.TypeTime, Column: toolkititem.FieldUpdatedAt},
+			toolkititem.FieldVersion:       {Type: field.TypeInt64, Column: toolkititem.FieldVersion},
+			toolkititem.FieldFieldVersions: {Type: field.TypeJSON, Column: toolkititem.FieldFieldVersions},
+			toolkititem.FieldKey:           {Type: field.TypeString, Column: toolkititem.FieldKey},
+			toolkititem.FieldKind:          {Type: field.TypeEnum, Column: toolkititem.FieldKind},
+			toolkititem.FieldScenario:      {Type: field.TypeEnum, Column: toolkititem.FieldScenario},
+			toolkititem.FieldTier:          {Type: field.TypeEnum, Column: toolkititem.FieldTier},
+			toolkititem.FieldLocale:        {Type: field.TypeEnum, Column: toolkititem.FieldLocale},
+			toolkititem.FieldTitle:         {Type: field.TypeString, Column: toolkititem.FieldTitle},
+			toolkititem.FieldSummary:       {Type: field.TypeString, Column: toolkititem.FieldSummary},
+			toolkititem.FieldTags:          {Type: field.TypeJSON, Column: toolkititem.FieldTags},
+			toolkititem.FieldStatus:        {Type: field.TypeEnum, Column: toolkititem.FieldStatus},
+			toolkititem.FieldRevision:      {Type: field.TypeInt, Column: toolkititem.FieldRevision},
+			toolkititem.FieldContent:       {Type: field.TypeJSON, Column: toolkititem.FieldContent},
+			toolkititem.FieldPublishedAt:   {Type: field.TypeTime, Column: toolkititem.FieldPublishedAt},
 		},
 	}
 	graph.Nodes[27] = &sqlgraph.Node{
@@ -1514,6 +1527,21 @@ func (f *ChangeLogFilter) WhereAgentID(p entql.ValueP) {
 	f.Where(p.Field(changelog.FieldAgentID))
 }
 
+// WherePrevAgentID applies the entql [16]byte predicate on the prev_agent_id field.
+func (f *ChangeLogFilter) WherePrevAgentID(p entql.ValueP) {
+	f.Where(p.Field(changelog.FieldPrevAgentID))
+}
+
+// WhereTeamID applies the entql [16]byte predicate on the team_id field.
+func (f *ChangeLogFilter) WhereTeamID(p entql.ValueP) {
+	f.Where(p.Field(changelog.FieldTeamID))
+}
+
+// WherePrevTeamID applies the entql [16]byte predicate on the prev_team_id field.
+func (f *ChangeLogFilter) WherePrevTeamID(p entql.ValueP) {
+	f.Where(p.Field(changelog.FieldPrevTeamID))
+}
+
 // WhereCommittedAt applies the entql time.Time predicate on the committed_at field.
 func (f *ChangeLogFilter) WhereCommittedAt(p entql.TimeP) {
 	f.Where(p.Field(changelog.FieldCommittedAt))
@@ -1572,6 +1600,11 @@ func (f *ClaimFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereVersion applies the entql int64 predicate on the version field.
 func (f *ClaimFilter) WhereVersion(p entql.Int64P) {
 	f.Where(p.Field(claim.FieldVersion))
+}
+
+// WhereFieldVersions applies the entql json.RawMessage predicate on the field_versions field.
+func (f *ClaimFilter) WhereFieldVersions(p entql.BytesP) {
+	f.Where(p.Field(claim.FieldFieldVersions))
 }
 
 // WhereCustomerID applies the entql [16]byte predicate on the customer_id field.
@@ -1721,6 +1754,11 @@ func (f *ComplaintFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereVersion applies the entql int64 predicate on the version field.
 func (f *ComplaintFilter) WhereVersion(p entql.Int64P) {
 	f.Where(p.Field(complaint.FieldVersion))
+}
+
+// WhereFieldVersions applies the entql json.RawMessage predicate on the field_versions field.
+func (f *ComplaintFilter) WhereFieldVersions(p entql.BytesP) {
+	f.Where(p.Field(complaint.FieldFieldVersions))
 }
 
 // WhereCustomerID applies the entql [16]byte predicate on the customer_id field.
@@ -1885,6 +1923,11 @@ func (f *CustomerFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereVersion applies the entql int64 predicate on the version field.
 func (f *CustomerFilter) WhereVersion(p entql.Int64P) {
 	f.Where(p.Field(customer.FieldVersion))
+}
+
+// WhereFieldVersions applies the entql json.RawMessage predicate on the field_versions field.
+func (f *CustomerFilter) WhereFieldVersions(p entql.BytesP) {
+	f.Where(p.Field(customer.FieldFieldVersions))
 }
 
 // WhereAgentID applies the entql [16]byte predicate on the agent_id field.
@@ -2433,6 +2476,11 @@ func (f *InsurancePolicyFilter) WhereVersion(p entql.Int64P) {
 	f.Where(p.Field(insurancepolicy.FieldVersion))
 }
 
+// WhereFieldVersions applies the entql json.RawMessage predicate on the field_versions field.
+func (f *InsurancePolicyFilter) WhereFieldVersions(p entql.BytesP) {
+	f.Where(p.Field(insurancepolicy.FieldFieldVersions))
+}
+
 // WhereCustomerID applies the entql [16]byte predicate on the customer_id field.
 func (f *InsurancePolicyFilter) WhereCustomerID(p entql.ValueP) {
 	f.Where(p.Field(insurancepolicy.FieldCustomerID))
@@ -2667,6 +2715,11 @@ func (f *InteractionFilter) WhereVersion(p entql.Int64P) {
 	f.Where(p.Field(interaction.FieldVersion))
 }
 
+// WhereFieldVersions applies the entql json.RawMessage predicate on the field_versions field.
+func (f *InteractionFilter) WhereFieldVersions(p entql.BytesP) {
+	f.Where(p.Field(interaction.FieldFieldVersions))
+}
+
 // WhereCustomerID applies the entql [16]byte predicate on the customer_id field.
 func (f *InteractionFilter) WhereCustomerID(p entql.ValueP) {
 	f.Where(p.Field(interaction.FieldCustomerID))
@@ -2799,6 +2852,11 @@ func (f *NotificationFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereVersion applies the entql int64 predicate on the version field.
 func (f *NotificationFilter) WhereVersion(p entql.Int64P) {
 	f.Where(p.Field(notification.FieldVersion))
+}
+
+// WhereFieldVersions applies the entql json.RawMessage predicate on the field_versions field.
+func (f *NotificationFilter) WhereFieldVersions(p entql.BytesP) {
+	f.Where(p.Field(notification.FieldFieldVersions))
 }
 
 // WhereAgentID applies the entql [16]byte predicate on the agent_id field.
@@ -3227,6 +3285,11 @@ func (f *PortraitFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereVersion applies the entql int64 predicate on the version field.
 func (f *PortraitFilter) WhereVersion(p entql.Int64P) {
 	f.Where(p.Field(portrait.FieldVersion))
+}
+
+// WhereFieldVersions applies the entql json.RawMessage predicate on the field_versions field.
+func (f *PortraitFilter) WhereFieldVersions(p entql.BytesP) {
+	f.Where(p.Field(portrait.FieldFieldVersions))
 }
 
 // WhereCustomerID applies the entql [16]byte predicate on the customer_id field.
@@ -3712,6 +3775,11 @@ func (f *ServicePlanFilter) WhereVersion(p entql.Int64P) {
 	f.Where(p.Field(serviceplan.FieldVersion))
 }
 
+// WhereFieldVersions applies the entql json.RawMessage predicate on the field_versions field.
+func (f *ServicePlanFilter) WhereFieldVersions(p entql.BytesP) {
+	f.Where(p.Field(serviceplan.FieldFieldVersions))
+}
+
 // WhereCustomerID applies the entql [16]byte predicate on the customer_id field.
 func (f *ServicePlanFilter) WhereCustomerID(p entql.ValueP) {
 	f.Where(p.Field(serviceplan.FieldCustomerID))
@@ -3893,6 +3961,11 @@ func (f *TaskFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereVersion applies the entql int64 predicate on the version field.
 func (f *TaskFilter) WhereVersion(p entql.Int64P) {
 	f.Where(p.Field(task.FieldVersion))
+}
+
+// WhereFieldVersions applies the entql json.RawMessage predicate on the field_versions field.
+func (f *TaskFilter) WhereFieldVersions(p entql.BytesP) {
+	f.Where(p.Field(task.FieldFieldVersions))
 }
 
 // WhereCustomerID applies the entql [16]byte predicate on the customer_id field.
@@ -4106,6 +4179,11 @@ func (f *ToolkitItemFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereVersion applies the entql int64 predicate on the version field.
 func (f *ToolkitItemFilter) WhereVersion(p entql.Int64P) {
 	f.Where(p.Field(toolkititem.FieldVersion))
+}
+
+// WhereFieldVersions applies the entql json.RawMessage predicate on the field_versions field.
+func (f *ToolkitItemFilter) WhereFieldVersions(p entql.BytesP) {
+	f.Where(p.Field(toolkititem.FieldFieldVersions))
 }
 
 // WhereKey applies the entql string predicate on the key field.

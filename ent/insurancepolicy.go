@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -25,6 +26,8 @@ type InsurancePolicy struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// server-assigned; grows on every change
 	Version int64 `json:"version,omitempty"`
+	// the version at which each field last changed, for per-field merges of offline edits
+	FieldVersions map[string]int64 `json:"field_versions,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID uuid.UUID `json:"customer_id,omitempty"`
 	// ExternalID holds the value of the "external_id" field.
@@ -90,6 +93,8 @@ func (*InsurancePolicy) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case insurancepolicy.FieldFieldVersions:
+			values[i] = new([]byte)
 		case insurancepolicy.FieldVersion, insurancepolicy.FieldPremiumCents, insurancepolicy.FieldSumAssuredCents, insurancepolicy.FieldMissedPayments:
 			values[i] = new(sql.NullInt64)
 		case insurancepolicy.FieldExternalID, insurancepolicy.FieldNumber, insurancepolicy.FieldProductCode, insurancepolicy.FieldProductName, insurancepolicy.FieldLine, insurancepolicy.FieldInsuredName, insurancepolicy.FieldHolderName, insurancepolicy.FieldCurrency, insurancepolicy.FieldPaymentFrequency, insurancepolicy.FieldStatus:
@@ -136,6 +141,14 @@ func (_m *InsurancePolicy) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
 			} else if value.Valid {
 				_m.Version = value.Int64
+			}
+		case insurancepolicy.FieldFieldVersions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field field_versions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.FieldVersions); err != nil {
+					return fmt.Errorf("unmarshal field field_versions: %w", err)
+				}
 			}
 		case insurancepolicy.FieldCustomerID:
 			if value, ok := values[i].(*uuid.UUID); !ok {
@@ -291,6 +304,9 @@ func (_m *InsurancePolicy) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("field_versions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FieldVersions))
 	builder.WriteString(", ")
 	builder.WriteString("customer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))

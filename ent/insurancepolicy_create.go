@@ -67,6 +67,12 @@ func (_c *InsurancePolicyCreate) SetNillableVersion(v *int64) *InsurancePolicyCr
 	return _c
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_c *InsurancePolicyCreate) SetFieldVersions(v map[string]int64) *InsurancePolicyCreate {
+	_c.mutation.SetFieldVersions(v)
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *InsurancePolicyCreate) SetCustomerID(v uuid.UUID) *InsurancePolicyCreate {
 	_c.mutation.SetCustomerID(v)
@@ -529,6 +535,10 @@ func (_c *InsurancePolicyCreate) createSpec() (*InsurancePolicy, *sqlgraph.Creat
 		_spec.SetField(insurancepolicy.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.FieldVersions(); ok {
+		_spec.SetField(insurancepolicy.FieldFieldVersions, field.TypeJSON, value)
+		_node.FieldVersions = value
+	}
 	if value, ok := _c.mutation.ExternalID(); ok {
 		_spec.SetField(insurancepolicy.FieldExternalID, field.TypeString, value)
 		_node.ExternalID = &value
@@ -689,6 +699,24 @@ func (u *InsurancePolicyUpsert) UpdateVersion() *InsurancePolicyUpsert {
 // AddVersion adds v to the "version" field.
 func (u *InsurancePolicyUpsert) AddVersion(v int64) *InsurancePolicyUpsert {
 	u.Add(insurancepolicy.FieldVersion, v)
+	return u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *InsurancePolicyUpsert) SetFieldVersions(v map[string]int64) *InsurancePolicyUpsert {
+	u.Set(insurancepolicy.FieldFieldVersions, v)
+	return u
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *InsurancePolicyUpsert) UpdateFieldVersions() *InsurancePolicyUpsert {
+	u.SetExcluded(insurancepolicy.FieldFieldVersions)
+	return u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *InsurancePolicyUpsert) ClearFieldVersions() *InsurancePolicyUpsert {
+	u.SetNull(insurancepolicy.FieldFieldVersions)
 	return u
 }
 
@@ -1015,6 +1043,27 @@ func (u *InsurancePolicyUpsertOne) AddVersion(v int64) *InsurancePolicyUpsertOne
 func (u *InsurancePolicyUpsertOne) UpdateVersion() *InsurancePolicyUpsertOne {
 	return u.Update(func(s *InsurancePolicyUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *InsurancePolicyUpsertOne) SetFieldVersions(v map[string]int64) *InsurancePolicyUpsertOne {
+	return u.Update(func(s *InsurancePolicyUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *InsurancePolicyUpsertOne) UpdateFieldVersions() *InsurancePolicyUpsertOne {
+	return u.Update(func(s *InsurancePolicyUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *InsurancePolicyUpsertOne) ClearFieldVersions() *InsurancePolicyUpsertOne {
+	return u.Update(func(s *InsurancePolicyUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 
@@ -1548,6 +1597,27 @@ func (u *InsurancePolicyUpsertBulk) AddVersion(v int64) *InsurancePolicyUpsertBu
 func (u *InsurancePolicyUpsertBulk) UpdateVersion() *InsurancePolicyUpsertBulk {
 	return u.Update(func(s *InsurancePolicyUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *InsurancePolicyUpsertBulk) SetFieldVersions(v map[string]int64) *InsurancePolicyUpsertBulk {
+	return u.Update(func(s *InsurancePolicyUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *InsurancePolicyUpsertBulk) UpdateFieldVersions() *InsurancePolicyUpsertBulk {
+	return u.Update(func(s *InsurancePolicyUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *InsurancePolicyUpsertBulk) ClearFieldVersions() *InsurancePolicyUpsertBulk {
+	return u.Update(func(s *InsurancePolicyUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 

@@ -57,6 +57,18 @@ func (_u *InsurancePolicyUpdate) AddVersion(v int64) *InsurancePolicyUpdate {
 	return _u
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_u *InsurancePolicyUpdate) SetFieldVersions(v map[string]int64) *InsurancePolicyUpdate {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *InsurancePolicyUpdate) ClearFieldVersions() *InsurancePolicyUpdate {
+	_u.mutation.ClearFieldVersions()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *InsurancePolicyUpdate) SetCustomerID(v uuid.UUID) *InsurancePolicyUpdate {
 	_u.mutation.SetCustomerID(v)
@@ -461,6 +473,12 @@ func (_u *InsurancePolicyUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(insurancepolicy.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(insurancepolicy.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(insurancepolicy.FieldFieldVersions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(insurancepolicy.FieldExternalID, field.TypeString, value)
 	}
@@ -600,6 +618,18 @@ func (_u *InsurancePolicyUpdateOne) SetNillableVersion(v *int64) *InsurancePolic
 // AddVersion adds value to the "version" field.
 func (_u *InsurancePolicyUpdateOne) AddVersion(v int64) *InsurancePolicyUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (_u *InsurancePolicyUpdateOne) SetFieldVersions(v map[string]int64) *InsurancePolicyUpdateOne {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *InsurancePolicyUpdateOne) ClearFieldVersions() *InsurancePolicyUpdateOne {
+	_u.mutation.ClearFieldVersions()
 	return _u
 }
 
@@ -1036,6 +1066,12 @@ func (_u *InsurancePolicyUpdateOne) sqlSave(ctx context.Context) (_node *Insuran
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(insurancepolicy.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(insurancepolicy.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(insurancepolicy.FieldFieldVersions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(insurancepolicy.FieldExternalID, field.TypeString, value)

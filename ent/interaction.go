@@ -26,6 +26,8 @@ type Interaction struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// server-assigned; grows on every change
 	Version int64 `json:"version,omitempty"`
+	// the version at which each field last changed, for per-field merges of offline edits
+	FieldVersions map[string]int64 `json:"field_versions,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID uuid.UUID `json:"customer_id,omitempty"`
 	// AgentID holds the value of the "agent_id" field.
@@ -85,7 +87,7 @@ func (*Interaction) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case interaction.FieldAgentID, interaction.FieldAnswersInteractionID, interaction.FieldTaskID, interaction.FieldPlanStepID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case interaction.FieldToolkitItemIds:
+		case interaction.FieldFieldVersions, interaction.FieldToolkitItemIds:
 			values[i] = new([]byte)
 		case interaction.FieldVersion:
 			values[i] = new(sql.NullInt64)
@@ -133,6 +135,14 @@ func (_m *Interaction) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
 			} else if value.Valid {
 				_m.Version = value.Int64
+			}
+		case interaction.FieldFieldVersions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field field_versions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.FieldVersions); err != nil {
+					return fmt.Errorf("unmarshal field field_versions: %w", err)
+				}
 			}
 		case interaction.FieldCustomerID:
 			if value, ok := values[i].(*uuid.UUID); !ok {
@@ -268,6 +278,9 @@ func (_m *Interaction) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("field_versions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FieldVersions))
 	builder.WriteString(", ")
 	builder.WriteString("customer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))

@@ -67,6 +67,12 @@ func (_c *InteractionCreate) SetNillableVersion(v *int64) *InteractionCreate {
 	return _c
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_c *InteractionCreate) SetFieldVersions(v map[string]int64) *InteractionCreate {
+	_c.mutation.SetFieldVersions(v)
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *InteractionCreate) SetCustomerID(v uuid.UUID) *InteractionCreate {
 	_c.mutation.SetCustomerID(v)
@@ -410,6 +416,10 @@ func (_c *InteractionCreate) createSpec() (*Interaction, *sqlgraph.CreateSpec) {
 		_spec.SetField(interaction.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.FieldVersions(); ok {
+		_spec.SetField(interaction.FieldFieldVersions, field.TypeJSON, value)
+		_node.FieldVersions = value
+	}
 	if value, ok := _c.mutation.AgentID(); ok {
 		_spec.SetField(interaction.FieldAgentID, field.TypeUUID, value)
 		_node.AgentID = &value
@@ -554,6 +564,24 @@ func (u *InteractionUpsert) UpdateVersion() *InteractionUpsert {
 // AddVersion adds v to the "version" field.
 func (u *InteractionUpsert) AddVersion(v int64) *InteractionUpsert {
 	u.Add(interaction.FieldVersion, v)
+	return u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *InteractionUpsert) SetFieldVersions(v map[string]int64) *InteractionUpsert {
+	u.Set(interaction.FieldFieldVersions, v)
+	return u
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *InteractionUpsert) UpdateFieldVersions() *InteractionUpsert {
+	u.SetExcluded(interaction.FieldFieldVersions)
+	return u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *InteractionUpsert) ClearFieldVersions() *InteractionUpsert {
+	u.SetNull(interaction.FieldFieldVersions)
 	return u
 }
 
@@ -826,6 +854,27 @@ func (u *InteractionUpsertOne) AddVersion(v int64) *InteractionUpsertOne {
 func (u *InteractionUpsertOne) UpdateVersion() *InteractionUpsertOne {
 	return u.Update(func(s *InteractionUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *InteractionUpsertOne) SetFieldVersions(v map[string]int64) *InteractionUpsertOne {
+	return u.Update(func(s *InteractionUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *InteractionUpsertOne) UpdateFieldVersions() *InteractionUpsertOne {
+	return u.Update(func(s *InteractionUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *InteractionUpsertOne) ClearFieldVersions() *InteractionUpsertOne {
+	return u.Update(func(s *InteractionUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 
@@ -1296,6 +1345,27 @@ func (u *InteractionUpsertBulk) AddVersion(v int64) *InteractionUpsertBulk {
 func (u *InteractionUpsertBulk) UpdateVersion() *InteractionUpsertBulk {
 	return u.Update(func(s *InteractionUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *InteractionUpsertBulk) SetFieldVersions(v map[string]int64) *InteractionUpsertBulk {
+	return u.Update(func(s *InteractionUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *InteractionUpsertBulk) UpdateFieldVersions() *InteractionUpsertBulk {
+	return u.Update(func(s *InteractionUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *InteractionUpsertBulk) ClearFieldVersions() *InteractionUpsertBulk {
+	return u.Update(func(s *InteractionUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 

@@ -58,6 +58,18 @@ func (_u *InteractionUpdate) AddVersion(v int64) *InteractionUpdate {
 	return _u
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_u *InteractionUpdate) SetFieldVersions(v map[string]int64) *InteractionUpdate {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *InteractionUpdate) ClearFieldVersions() *InteractionUpdate {
+	_u.mutation.ClearFieldVersions()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *InteractionUpdate) SetCustomerID(v uuid.UUID) *InteractionUpdate {
 	_u.mutation.SetCustomerID(v)
@@ -370,6 +382,12 @@ func (_u *InteractionUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(interaction.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(interaction.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(interaction.FieldFieldVersions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.AgentID(); ok {
 		_spec.SetField(interaction.FieldAgentID, field.TypeUUID, value)
 	}
@@ -499,6 +517,18 @@ func (_u *InteractionUpdateOne) SetNillableVersion(v *int64) *InteractionUpdateO
 // AddVersion adds value to the "version" field.
 func (_u *InteractionUpdateOne) AddVersion(v int64) *InteractionUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (_u *InteractionUpdateOne) SetFieldVersions(v map[string]int64) *InteractionUpdateOne {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *InteractionUpdateOne) ClearFieldVersions() *InteractionUpdateOne {
+	_u.mutation.ClearFieldVersions()
 	return _u
 }
 
@@ -843,6 +873,12 @@ func (_u *InteractionUpdateOne) sqlSave(ctx context.Context) (_node *Interaction
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(interaction.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(interaction.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(interaction.FieldFieldVersions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.AgentID(); ok {
 		_spec.SetField(interaction.FieldAgentID, field.TypeUUID, value)

@@ -2678,6 +2678,9 @@ type ChangeLogMutation struct {
 	addversion    *int64
 	customer_id   *uuid.UUID
 	agent_id      *uuid.UUID
+	prev_agent_id *uuid.UUID
+	team_id       *uuid.UUID
+	prev_team_id  *uuid.UUID
 	committed_at  *time.Time
 	clearedFields map[string]struct{}
 	done          bool
@@ -3051,6 +3054,153 @@ func (m *ChangeLogMutation) ResetAgentID() {
 	delete(m.clearedFields, changelog.FieldAgentID)
 }
 
+// SetPrevAgentID sets the "prev_agent_id" field.
+func (m *ChangeLogMutation) SetPrevAgentID(u uuid.UUID) {
+	m.prev_agent_id = &u
+}
+
+// PrevAgentID returns the value of the "prev_agent_id" field in the mutation.
+func (m *ChangeLogMutation) PrevAgentID() (r uuid.UUID, exists bool) {
+	v := m.prev_agent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrevAgentID returns the old "prev_agent_id" field's value of the ChangeLog entity.
+// If the ChangeLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogMutation) OldPrevAgentID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrevAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrevAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrevAgentID: %w", err)
+	}
+	return oldValue.PrevAgentID, nil
+}
+
+// ClearPrevAgentID clears the value of the "prev_agent_id" field.
+func (m *ChangeLogMutation) ClearPrevAgentID() {
+	m.prev_agent_id = nil
+	m.clearedFields[changelog.FieldPrevAgentID] = struct{}{}
+}
+
+// PrevAgentIDCleared returns if the "prev_agent_id" field was cleared in this mutation.
+func (m *ChangeLogMutation) PrevAgentIDCleared() bool {
+	_, ok := m.clearedFields[changelog.FieldPrevAgentID]
+	return ok
+}
+
+// ResetPrevAgentID resets all changes to the "prev_agent_id" field.
+func (m *ChangeLogMutation) ResetPrevAgentID() {
+	m.prev_agent_id = nil
+	delete(m.clearedFields, changelog.FieldPrevAgentID)
+}
+
+// SetTeamID sets the "team_id" field.
+func (m *ChangeLogMutation) SetTeamID(u uuid.UUID) {
+	m.team_id = &u
+}
+
+// TeamID returns the value of the "team_id" field in the mutation.
+func (m *ChangeLogMutation) TeamID() (r uuid.UUID, exists bool) {
+	v := m.team_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeamID returns the old "team_id" field's value of the ChangeLog entity.
+// If the ChangeLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogMutation) OldTeamID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeamID: %w", err)
+	}
+	return oldValue.TeamID, nil
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (m *ChangeLogMutation) ClearTeamID() {
+	m.team_id = nil
+	m.clearedFields[changelog.FieldTeamID] = struct{}{}
+}
+
+// TeamIDCleared returns if the "team_id" field was cleared in this mutation.
+func (m *ChangeLogMutation) TeamIDCleared() bool {
+	_, ok := m.clearedFields[changelog.FieldTeamID]
+	return ok
+}
+
+// ResetTeamID resets all changes to the "team_id" field.
+func (m *ChangeLogMutation) ResetTeamID() {
+	m.team_id = nil
+	delete(m.clearedFields, changelog.FieldTeamID)
+}
+
+// SetPrevTeamID sets the "prev_team_id" field.
+func (m *ChangeLogMutation) SetPrevTeamID(u uuid.UUID) {
+	m.prev_team_id = &u
+}
+
+// PrevTeamID returns the value of the "prev_team_id" field in the mutation.
+func (m *ChangeLogMutation) PrevTeamID() (r uuid.UUID, exists bool) {
+	v := m.prev_team_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrevTeamID returns the old "prev_team_id" field's value of the ChangeLog entity.
+// If the ChangeLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogMutation) OldPrevTeamID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrevTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrevTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrevTeamID: %w", err)
+	}
+	return oldValue.PrevTeamID, nil
+}
+
+// ClearPrevTeamID clears the value of the "prev_team_id" field.
+func (m *ChangeLogMutation) ClearPrevTeamID() {
+	m.prev_team_id = nil
+	m.clearedFields[changelog.FieldPrevTeamID] = struct{}{}
+}
+
+// PrevTeamIDCleared returns if the "prev_team_id" field was cleared in this mutation.
+func (m *ChangeLogMutation) PrevTeamIDCleared() bool {
+	_, ok := m.clearedFields[changelog.FieldPrevTeamID]
+	return ok
+}
+
+// ResetPrevTeamID resets all changes to the "prev_team_id" field.
+func (m *ChangeLogMutation) ResetPrevTeamID() {
+	m.prev_team_id = nil
+	delete(m.clearedFields, changelog.FieldPrevTeamID)
+}
+
 // SetCommittedAt sets the "committed_at" field.
 func (m *ChangeLogMutation) SetCommittedAt(t time.Time) {
 	m.committed_at = &t
@@ -3121,7 +3271,7 @@ func (m *ChangeLogMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ChangeLogMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 10)
 	if m.collection != nil {
 		fields = append(fields, changelog.FieldCollection)
 	}
@@ -3139,6 +3289,15 @@ func (m *ChangeLogMutation) Fields() []string {
 	}
 	if m.agent_id != nil {
 		fields = append(fields, changelog.FieldAgentID)
+	}
+	if m.prev_agent_id != nil {
+		fields = append(fields, changelog.FieldPrevAgentID)
+	}
+	if m.team_id != nil {
+		fields = append(fields, changelog.FieldTeamID)
+	}
+	if m.prev_team_id != nil {
+		fields = append(fields, changelog.FieldPrevTeamID)
 	}
 	if m.committed_at != nil {
 		fields = append(fields, changelog.FieldCommittedAt)
@@ -3163,6 +3322,12 @@ func (m *ChangeLogMutation) Field(name string) (ent.Value, bool) {
 		return m.CustomerID()
 	case changelog.FieldAgentID:
 		return m.AgentID()
+	case changelog.FieldPrevAgentID:
+		return m.PrevAgentID()
+	case changelog.FieldTeamID:
+		return m.TeamID()
+	case changelog.FieldPrevTeamID:
+		return m.PrevTeamID()
 	case changelog.FieldCommittedAt:
 		return m.CommittedAt()
 	}
@@ -3186,6 +3351,12 @@ func (m *ChangeLogMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldCustomerID(ctx)
 	case changelog.FieldAgentID:
 		return m.OldAgentID(ctx)
+	case changelog.FieldPrevAgentID:
+		return m.OldPrevAgentID(ctx)
+	case changelog.FieldTeamID:
+		return m.OldTeamID(ctx)
+	case changelog.FieldPrevTeamID:
+		return m.OldPrevTeamID(ctx)
 	case changelog.FieldCommittedAt:
 		return m.OldCommittedAt(ctx)
 	}
@@ -3238,6 +3409,27 @@ func (m *ChangeLogMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAgentID(v)
+		return nil
+	case changelog.FieldPrevAgentID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrevAgentID(v)
+		return nil
+	case changelog.FieldTeamID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamID(v)
+		return nil
+	case changelog.FieldPrevTeamID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrevTeamID(v)
 		return nil
 	case changelog.FieldCommittedAt:
 		v, ok := value.(time.Time)
@@ -3297,6 +3489,15 @@ func (m *ChangeLogMutation) ClearedFields() []string {
 	if m.FieldCleared(changelog.FieldAgentID) {
 		fields = append(fields, changelog.FieldAgentID)
 	}
+	if m.FieldCleared(changelog.FieldPrevAgentID) {
+		fields = append(fields, changelog.FieldPrevAgentID)
+	}
+	if m.FieldCleared(changelog.FieldTeamID) {
+		fields = append(fields, changelog.FieldTeamID)
+	}
+	if m.FieldCleared(changelog.FieldPrevTeamID) {
+		fields = append(fields, changelog.FieldPrevTeamID)
+	}
 	return fields
 }
 
@@ -3316,6 +3517,15 @@ func (m *ChangeLogMutation) ClearField(name string) error {
 		return nil
 	case changelog.FieldAgentID:
 		m.ClearAgentID()
+		return nil
+	case changelog.FieldPrevAgentID:
+		m.ClearPrevAgentID()
+		return nil
+	case changelog.FieldTeamID:
+		m.ClearTeamID()
+		return nil
+	case changelog.FieldPrevTeamID:
+		m.ClearPrevTeamID()
 		return nil
 	}
 	return fmt.Errorf("unknown ChangeLog nullable field %s", name)
@@ -3342,6 +3552,15 @@ func (m *ChangeLogMutation) ResetField(name string) error {
 		return nil
 	case changelog.FieldAgentID:
 		m.ResetAgentID()
+		return nil
+	case changelog.FieldPrevAgentID:
+		m.ResetPrevAgentID()
+		return nil
+	case changelog.FieldTeamID:
+		m.ResetTeamID()
+		return nil
+	case changelog.FieldPrevTeamID:
+		m.ResetPrevTeamID()
 		return nil
 	case changelog.FieldCommittedAt:
 		m.ResetCommittedAt()
@@ -3408,6 +3627,7 @@ type ClaimMutation struct {
 	updated_at              *time.Time
 	version                 *int64
 	addversion              *int64
+	field_versions          *map[string]int64
 	policy_id               *uuid.UUID
 	agent_id                *uuid.UUID
 	status                  *claim.Status
@@ -3663,6 +3883,55 @@ func (m *ClaimMutation) AddedVersion() (r int64, exists bool) {
 func (m *ClaimMutation) ResetVersion() {
 	m.version = nil
 	m.addversion = nil
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (m *ClaimMutation) SetFieldVersions(value map[string]int64) {
+	m.field_versions = &value
+}
+
+// FieldVersions returns the value of the "field_versions" field in the mutation.
+func (m *ClaimMutation) FieldVersions() (r map[string]int64, exists bool) {
+	v := m.field_versions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldVersions returns the old "field_versions" field's value of the Claim entity.
+// If the Claim object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClaimMutation) OldFieldVersions(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldVersions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldVersions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldVersions: %w", err)
+	}
+	return oldValue.FieldVersions, nil
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (m *ClaimMutation) ClearFieldVersions() {
+	m.field_versions = nil
+	m.clearedFields[claim.FieldFieldVersions] = struct{}{}
+}
+
+// FieldVersionsCleared returns if the "field_versions" field was cleared in this mutation.
+func (m *ClaimMutation) FieldVersionsCleared() bool {
+	_, ok := m.clearedFields[claim.FieldFieldVersions]
+	return ok
+}
+
+// ResetFieldVersions resets all changes to the "field_versions" field.
+func (m *ClaimMutation) ResetFieldVersions() {
+	m.field_versions = nil
+	delete(m.clearedFields, claim.FieldFieldVersions)
 }
 
 // SetCustomerID sets the "customer_id" field.
@@ -4446,7 +4715,7 @@ func (m *ClaimMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ClaimMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, claim.FieldCreatedAt)
 	}
@@ -4455,6 +4724,9 @@ func (m *ClaimMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, claim.FieldVersion)
+	}
+	if m.field_versions != nil {
+		fields = append(fields, claim.FieldFieldVersions)
 	}
 	if m.customer != nil {
 		fields = append(fields, claim.FieldCustomerID)
@@ -4518,6 +4790,8 @@ func (m *ClaimMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case claim.FieldVersion:
 		return m.Version()
+	case claim.FieldFieldVersions:
+		return m.FieldVersions()
 	case claim.FieldCustomerID:
 		return m.CustomerID()
 	case claim.FieldPolicyID:
@@ -4565,6 +4839,8 @@ func (m *ClaimMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldUpdatedAt(ctx)
 	case claim.FieldVersion:
 		return m.OldVersion(ctx)
+	case claim.FieldFieldVersions:
+		return m.OldFieldVersions(ctx)
 	case claim.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case claim.FieldPolicyID:
@@ -4626,6 +4902,13 @@ func (m *ClaimMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case claim.FieldFieldVersions:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldVersions(v)
 		return nil
 	case claim.FieldCustomerID:
 		v, ok := value.(uuid.UUID)
@@ -4808,6 +5091,9 @@ func (m *ClaimMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *ClaimMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(claim.FieldFieldVersions) {
+		fields = append(fields, claim.FieldFieldVersions)
+	}
 	if m.FieldCleared(claim.FieldPolicyID) {
 		fields = append(fields, claim.FieldPolicyID)
 	}
@@ -4846,6 +5132,9 @@ func (m *ClaimMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ClaimMutation) ClearField(name string) error {
 	switch name {
+	case claim.FieldFieldVersions:
+		m.ClearFieldVersions()
+		return nil
 	case claim.FieldPolicyID:
 		m.ClearPolicyID()
 		return nil
@@ -4886,6 +5175,9 @@ func (m *ClaimMutation) ResetField(name string) error {
 		return nil
 	case claim.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case claim.FieldFieldVersions:
+		m.ResetFieldVersions()
 		return nil
 	case claim.FieldCustomerID:
 		m.ResetCustomerID()
@@ -5023,6 +5315,7 @@ type ComplaintMutation struct {
 	updated_at        *time.Time
 	version           *int64
 	addversion        *int64
+	field_versions    *map[string]int64
 	agent_id          *uuid.UUID
 	policy_id         *uuid.UUID
 	status            *complaint.Status
@@ -5279,6 +5572,55 @@ func (m *ComplaintMutation) AddedVersion() (r int64, exists bool) {
 func (m *ComplaintMutation) ResetVersion() {
 	m.version = nil
 	m.addversion = nil
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (m *ComplaintMutation) SetFieldVersions(value map[string]int64) {
+	m.field_versions = &value
+}
+
+// FieldVersions returns the value of the "field_versions" field in the mutation.
+func (m *ComplaintMutation) FieldVersions() (r map[string]int64, exists bool) {
+	v := m.field_versions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldVersions returns the old "field_versions" field's value of the Complaint entity.
+// If the Complaint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ComplaintMutation) OldFieldVersions(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldVersions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldVersions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldVersions: %w", err)
+	}
+	return oldValue.FieldVersions, nil
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (m *ComplaintMutation) ClearFieldVersions() {
+	m.field_versions = nil
+	m.clearedFields[complaint.FieldFieldVersions] = struct{}{}
+}
+
+// FieldVersionsCleared returns if the "field_versions" field was cleared in this mutation.
+func (m *ComplaintMutation) FieldVersionsCleared() bool {
+	_, ok := m.clearedFields[complaint.FieldFieldVersions]
+	return ok
+}
+
+// ResetFieldVersions resets all changes to the "field_versions" field.
+func (m *ComplaintMutation) ResetFieldVersions() {
+	m.field_versions = nil
+	delete(m.clearedFields, complaint.FieldFieldVersions)
 }
 
 // SetCustomerID sets the "customer_id" field.
@@ -6104,7 +6446,7 @@ func (m *ComplaintMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ComplaintMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 23)
 	if m.created_at != nil {
 		fields = append(fields, complaint.FieldCreatedAt)
 	}
@@ -6113,6 +6455,9 @@ func (m *ComplaintMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, complaint.FieldVersion)
+	}
+	if m.field_versions != nil {
+		fields = append(fields, complaint.FieldFieldVersions)
 	}
 	if m.customer != nil {
 		fields = append(fields, complaint.FieldCustomerID)
@@ -6185,6 +6530,8 @@ func (m *ComplaintMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case complaint.FieldVersion:
 		return m.Version()
+	case complaint.FieldFieldVersions:
+		return m.FieldVersions()
 	case complaint.FieldCustomerID:
 		return m.CustomerID()
 	case complaint.FieldAgentID:
@@ -6238,6 +6585,8 @@ func (m *ComplaintMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldUpdatedAt(ctx)
 	case complaint.FieldVersion:
 		return m.OldVersion(ctx)
+	case complaint.FieldFieldVersions:
+		return m.OldFieldVersions(ctx)
 	case complaint.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case complaint.FieldAgentID:
@@ -6305,6 +6654,13 @@ func (m *ComplaintMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case complaint.FieldFieldVersions:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldVersions(v)
 		return nil
 	case complaint.FieldCustomerID:
 		v, ok := value.(uuid.UUID)
@@ -6484,6 +6840,9 @@ func (m *ComplaintMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *ComplaintMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(complaint.FieldFieldVersions) {
+		fields = append(fields, complaint.FieldFieldVersions)
+	}
 	if m.FieldCleared(complaint.FieldAgentID) {
 		fields = append(fields, complaint.FieldAgentID)
 	}
@@ -6516,6 +6875,9 @@ func (m *ComplaintMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ComplaintMutation) ClearField(name string) error {
 	switch name {
+	case complaint.FieldFieldVersions:
+		m.ClearFieldVersions()
+		return nil
 	case complaint.FieldAgentID:
 		m.ClearAgentID()
 		return nil
@@ -6550,6 +6912,9 @@ func (m *ComplaintMutation) ResetField(name string) error {
 		return nil
 	case complaint.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case complaint.FieldFieldVersions:
+		m.ResetFieldVersions()
 		return nil
 	case complaint.FieldCustomerID:
 		m.ResetCustomerID()
@@ -6696,6 +7061,7 @@ type CustomerMutation struct {
 	updated_at          *time.Time
 	version             *int64
 	addversion          *int64
+	field_versions      *map[string]int64
 	external_id         *string
 	name                *string
 	phone_enc           *string
@@ -6975,6 +7341,55 @@ func (m *CustomerMutation) AddedVersion() (r int64, exists bool) {
 func (m *CustomerMutation) ResetVersion() {
 	m.version = nil
 	m.addversion = nil
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (m *CustomerMutation) SetFieldVersions(value map[string]int64) {
+	m.field_versions = &value
+}
+
+// FieldVersions returns the value of the "field_versions" field in the mutation.
+func (m *CustomerMutation) FieldVersions() (r map[string]int64, exists bool) {
+	v := m.field_versions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldVersions returns the old "field_versions" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldFieldVersions(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldVersions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldVersions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldVersions: %w", err)
+	}
+	return oldValue.FieldVersions, nil
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (m *CustomerMutation) ClearFieldVersions() {
+	m.field_versions = nil
+	m.clearedFields[customer.FieldFieldVersions] = struct{}{}
+}
+
+// FieldVersionsCleared returns if the "field_versions" field was cleared in this mutation.
+func (m *CustomerMutation) FieldVersionsCleared() bool {
+	_, ok := m.clearedFields[customer.FieldFieldVersions]
+	return ok
+}
+
+// ResetFieldVersions resets all changes to the "field_versions" field.
+func (m *CustomerMutation) ResetFieldVersions() {
+	m.field_versions = nil
+	delete(m.clearedFields, customer.FieldFieldVersions)
 }
 
 // SetAgentID sets the "agent_id" field.
@@ -8256,7 +8671,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 23)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -8265,6 +8680,9 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, customer.FieldVersion)
+	}
+	if m.field_versions != nil {
+		fields = append(fields, customer.FieldFieldVersions)
 	}
 	if m.agent != nil {
 		fields = append(fields, customer.FieldAgentID)
@@ -8337,6 +8755,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case customer.FieldVersion:
 		return m.Version()
+	case customer.FieldFieldVersions:
+		return m.FieldVersions()
 	case customer.FieldAgentID:
 		return m.AgentID()
 	case customer.FieldExternalID:
@@ -8390,6 +8810,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldUpdatedAt(ctx)
 	case customer.FieldVersion:
 		return m.OldVersion(ctx)
+	case customer.FieldFieldVersions:
+		return m.OldFieldVersions(ctx)
 	case customer.FieldAgentID:
 		return m.OldAgentID(ctx)
 	case customer.FieldExternalID:
@@ -8457,6 +8879,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case customer.FieldFieldVersions:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldVersions(v)
 		return nil
 	case customer.FieldAgentID:
 		v, ok := value.(uuid.UUID)
@@ -8636,6 +9065,9 @@ func (m *CustomerMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *CustomerMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(customer.FieldFieldVersions) {
+		fields = append(fields, customer.FieldFieldVersions)
+	}
 	if m.FieldCleared(customer.FieldAgentID) {
 		fields = append(fields, customer.FieldAgentID)
 	}
@@ -8677,6 +9109,9 @@ func (m *CustomerMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *CustomerMutation) ClearField(name string) error {
 	switch name {
+	case customer.FieldFieldVersions:
+		m.ClearFieldVersions()
+		return nil
 	case customer.FieldAgentID:
 		m.ClearAgentID()
 		return nil
@@ -8720,6 +9155,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case customer.FieldFieldVersions:
+		m.ResetFieldVersions()
 		return nil
 	case customer.FieldAgentID:
 		m.ResetAgentID()
@@ -11649,6 +12087,7 @@ type InsurancePolicyMutation struct {
 	updated_at            *time.Time
 	version               *int64
 	addversion            *int64
+	field_versions        *map[string]int64
 	external_id           *string
 	number                *string
 	product_code          *string
@@ -11906,6 +12345,55 @@ func (m *InsurancePolicyMutation) AddedVersion() (r int64, exists bool) {
 func (m *InsurancePolicyMutation) ResetVersion() {
 	m.version = nil
 	m.addversion = nil
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (m *InsurancePolicyMutation) SetFieldVersions(value map[string]int64) {
+	m.field_versions = &value
+}
+
+// FieldVersions returns the value of the "field_versions" field in the mutation.
+func (m *InsurancePolicyMutation) FieldVersions() (r map[string]int64, exists bool) {
+	v := m.field_versions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldVersions returns the old "field_versions" field's value of the InsurancePolicy entity.
+// If the InsurancePolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InsurancePolicyMutation) OldFieldVersions(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldVersions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldVersions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldVersions: %w", err)
+	}
+	return oldValue.FieldVersions, nil
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (m *InsurancePolicyMutation) ClearFieldVersions() {
+	m.field_versions = nil
+	m.clearedFields[insurancepolicy.FieldFieldVersions] = struct{}{}
+}
+
+// FieldVersionsCleared returns if the "field_versions" field was cleared in this mutation.
+func (m *InsurancePolicyMutation) FieldVersionsCleared() bool {
+	_, ok := m.clearedFields[insurancepolicy.FieldFieldVersions]
+	return ok
+}
+
+// ResetFieldVersions resets all changes to the "field_versions" field.
+func (m *InsurancePolicyMutation) ResetFieldVersions() {
+	m.field_versions = nil
+	delete(m.clearedFields, insurancepolicy.FieldFieldVersions)
 }
 
 // SetCustomerID sets the "customer_id" field.
@@ -12680,7 +13168,7 @@ func (m *InsurancePolicyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InsurancePolicyMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 21)
 	if m.created_at != nil {
 		fields = append(fields, insurancepolicy.FieldCreatedAt)
 	}
@@ -12689,6 +13177,9 @@ func (m *InsurancePolicyMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, insurancepolicy.FieldVersion)
+	}
+	if m.field_versions != nil {
+		fields = append(fields, insurancepolicy.FieldFieldVersions)
 	}
 	if m.customer != nil {
 		fields = append(fields, insurancepolicy.FieldCustomerID)
@@ -12755,6 +13246,8 @@ func (m *InsurancePolicyMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case insurancepolicy.FieldVersion:
 		return m.Version()
+	case insurancepolicy.FieldFieldVersions:
+		return m.FieldVersions()
 	case insurancepolicy.FieldCustomerID:
 		return m.CustomerID()
 	case insurancepolicy.FieldExternalID:
@@ -12804,6 +13297,8 @@ func (m *InsurancePolicyMutation) OldField(ctx context.Context, name string) (en
 		return m.OldUpdatedAt(ctx)
 	case insurancepolicy.FieldVersion:
 		return m.OldVersion(ctx)
+	case insurancepolicy.FieldFieldVersions:
+		return m.OldFieldVersions(ctx)
 	case insurancepolicy.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case insurancepolicy.FieldExternalID:
@@ -12867,6 +13362,13 @@ func (m *InsurancePolicyMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case insurancepolicy.FieldFieldVersions:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldVersions(v)
 		return nil
 	case insurancepolicy.FieldCustomerID:
 		v, ok := value.(uuid.UUID)
@@ -13068,6 +13570,9 @@ func (m *InsurancePolicyMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *InsurancePolicyMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(insurancepolicy.FieldFieldVersions) {
+		fields = append(fields, insurancepolicy.FieldFieldVersions)
+	}
 	if m.FieldCleared(insurancepolicy.FieldExternalID) {
 		fields = append(fields, insurancepolicy.FieldExternalID)
 	}
@@ -13091,6 +13596,9 @@ func (m *InsurancePolicyMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *InsurancePolicyMutation) ClearField(name string) error {
 	switch name {
+	case insurancepolicy.FieldFieldVersions:
+		m.ClearFieldVersions()
+		return nil
 	case insurancepolicy.FieldExternalID:
 		m.ClearExternalID()
 		return nil
@@ -13116,6 +13624,9 @@ func (m *InsurancePolicyMutation) ResetField(name string) error {
 		return nil
 	case insurancepolicy.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case insurancepolicy.FieldFieldVersions:
+		m.ResetFieldVersions()
 		return nil
 	case insurancepolicy.FieldCustomerID:
 		m.ResetCustomerID()
@@ -14004,6 +14515,7 @@ type InteractionMutation struct {
 	updated_at             *time.Time
 	version                *int64
 	addversion             *int64
+	field_versions         *map[string]int64
 	agent_id               *uuid.UUID
 	channel                *interaction.Channel
 	_type                  *interaction.Type
@@ -14255,6 +14767,55 @@ func (m *InteractionMutation) AddedVersion() (r int64, exists bool) {
 func (m *InteractionMutation) ResetVersion() {
 	m.version = nil
 	m.addversion = nil
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (m *InteractionMutation) SetFieldVersions(value map[string]int64) {
+	m.field_versions = &value
+}
+
+// FieldVersions returns the value of the "field_versions" field in the mutation.
+func (m *InteractionMutation) FieldVersions() (r map[string]int64, exists bool) {
+	v := m.field_versions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldVersions returns the old "field_versions" field's value of the Interaction entity.
+// If the Interaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InteractionMutation) OldFieldVersions(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldVersions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldVersions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldVersions: %w", err)
+	}
+	return oldValue.FieldVersions, nil
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (m *InteractionMutation) ClearFieldVersions() {
+	m.field_versions = nil
+	m.clearedFields[interaction.FieldFieldVersions] = struct{}{}
+}
+
+// FieldVersionsCleared returns if the "field_versions" field was cleared in this mutation.
+func (m *InteractionMutation) FieldVersionsCleared() bool {
+	_, ok := m.clearedFields[interaction.FieldFieldVersions]
+	return ok
+}
+
+// ResetFieldVersions resets all changes to the "field_versions" field.
+func (m *InteractionMutation) ResetFieldVersions() {
+	m.field_versions = nil
+	delete(m.clearedFields, interaction.FieldFieldVersions)
 }
 
 // SetCustomerID sets the "customer_id" field.
@@ -14866,7 +15427,7 @@ func (m *InteractionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InteractionMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, interaction.FieldCreatedAt)
 	}
@@ -14875,6 +15436,9 @@ func (m *InteractionMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, interaction.FieldVersion)
+	}
+	if m.field_versions != nil {
+		fields = append(fields, interaction.FieldFieldVersions)
 	}
 	if m.customer != nil {
 		fields = append(fields, interaction.FieldCustomerID)
@@ -14929,6 +15493,8 @@ func (m *InteractionMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case interaction.FieldVersion:
 		return m.Version()
+	case interaction.FieldFieldVersions:
+		return m.FieldVersions()
 	case interaction.FieldCustomerID:
 		return m.CustomerID()
 	case interaction.FieldAgentID:
@@ -14970,6 +15536,8 @@ func (m *InteractionMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldUpdatedAt(ctx)
 	case interaction.FieldVersion:
 		return m.OldVersion(ctx)
+	case interaction.FieldFieldVersions:
+		return m.OldFieldVersions(ctx)
 	case interaction.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case interaction.FieldAgentID:
@@ -15025,6 +15593,13 @@ func (m *InteractionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case interaction.FieldFieldVersions:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldVersions(v)
 		return nil
 	case interaction.FieldCustomerID:
 		v, ok := value.(uuid.UUID)
@@ -15162,6 +15737,9 @@ func (m *InteractionMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *InteractionMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(interaction.FieldFieldVersions) {
+		fields = append(fields, interaction.FieldFieldVersions)
+	}
 	if m.FieldCleared(interaction.FieldAgentID) {
 		fields = append(fields, interaction.FieldAgentID)
 	}
@@ -15191,6 +15769,9 @@ func (m *InteractionMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *InteractionMutation) ClearField(name string) error {
 	switch name {
+	case interaction.FieldFieldVersions:
+		m.ClearFieldVersions()
+		return nil
 	case interaction.FieldAgentID:
 		m.ClearAgentID()
 		return nil
@@ -15222,6 +15803,9 @@ func (m *InteractionMutation) ResetField(name string) error {
 		return nil
 	case interaction.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case interaction.FieldFieldVersions:
+		m.ResetFieldVersions()
 		return nil
 	case interaction.FieldCustomerID:
 		m.ResetCustomerID()
@@ -15343,27 +15927,28 @@ func (m *InteractionMutation) ResetEdge(name string) error {
 // NotificationMutation represents an operation that mutates the Notification nodes in the graph.
 type NotificationMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *uuid.UUID
-	created_at    *time.Time
-	updated_at    *time.Time
-	version       *int64
-	addversion    *int64
-	agent_id      *uuid.UUID
-	customer_id   *uuid.UUID
-	policy_id     *uuid.UUID
-	kind          *notification.Kind
-	title         *string
-	body          *string
-	data          *map[string]string
-	deep_link     *string
-	read_at       *time.Time
-	dedupe_key    *string
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*Notification, error)
-	predicates    []predicate.Notification
+	op             Op
+	typ            string
+	id             *uuid.UUID
+	created_at     *time.Time
+	updated_at     *time.Time
+	version        *int64
+	addversion     *int64
+	field_versions *map[string]int64
+	agent_id       *uuid.UUID
+	customer_id    *uuid.UUID
+	policy_id      *uuid.UUID
+	kind           *notification.Kind
+	title          *string
+	body           *string
+	data           *map[string]string
+	deep_link      *string
+	read_at        *time.Time
+	dedupe_key     *string
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*Notification, error)
+	predicates     []predicate.Notification
 }
 
 var _ ent.Mutation = (*NotificationMutation)(nil)
@@ -15596,6 +16181,55 @@ func (m *NotificationMutation) AddedVersion() (r int64, exists bool) {
 func (m *NotificationMutation) ResetVersion() {
 	m.version = nil
 	m.addversion = nil
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (m *NotificationMutation) SetFieldVersions(value map[string]int64) {
+	m.field_versions = &value
+}
+
+// FieldVersions returns the value of the "field_versions" field in the mutation.
+func (m *NotificationMutation) FieldVersions() (r map[string]int64, exists bool) {
+	v := m.field_versions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldVersions returns the old "field_versions" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldFieldVersions(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldVersions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldVersions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldVersions: %w", err)
+	}
+	return oldValue.FieldVersions, nil
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (m *NotificationMutation) ClearFieldVersions() {
+	m.field_versions = nil
+	m.clearedFields[notification.FieldFieldVersions] = struct{}{}
+}
+
+// FieldVersionsCleared returns if the "field_versions" field was cleared in this mutation.
+func (m *NotificationMutation) FieldVersionsCleared() bool {
+	_, ok := m.clearedFields[notification.FieldFieldVersions]
+	return ok
+}
+
+// ResetFieldVersions resets all changes to the "field_versions" field.
+func (m *NotificationMutation) ResetFieldVersions() {
+	m.field_versions = nil
+	delete(m.clearedFields, notification.FieldFieldVersions)
 }
 
 // SetAgentID sets the "agent_id" field.
@@ -16044,7 +16678,7 @@ func (m *NotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NotificationMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, notification.FieldCreatedAt)
 	}
@@ -16053,6 +16687,9 @@ func (m *NotificationMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, notification.FieldVersion)
+	}
+	if m.field_versions != nil {
+		fields = append(fields, notification.FieldFieldVersions)
 	}
 	if m.agent_id != nil {
 		fields = append(fields, notification.FieldAgentID)
@@ -16098,6 +16735,8 @@ func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case notification.FieldVersion:
 		return m.Version()
+	case notification.FieldFieldVersions:
+		return m.FieldVersions()
 	case notification.FieldAgentID:
 		return m.AgentID()
 	case notification.FieldCustomerID:
@@ -16133,6 +16772,8 @@ func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldUpdatedAt(ctx)
 	case notification.FieldVersion:
 		return m.OldVersion(ctx)
+	case notification.FieldFieldVersions:
+		return m.OldFieldVersions(ctx)
 	case notification.FieldAgentID:
 		return m.OldAgentID(ctx)
 	case notification.FieldCustomerID:
@@ -16182,6 +16823,13 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case notification.FieldFieldVersions:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldVersions(v)
 		return nil
 	case notification.FieldAgentID:
 		v, ok := value.(uuid.UUID)
@@ -16298,6 +16946,9 @@ func (m *NotificationMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *NotificationMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(notification.FieldFieldVersions) {
+		fields = append(fields, notification.FieldFieldVersions)
+	}
 	if m.FieldCleared(notification.FieldCustomerID) {
 		fields = append(fields, notification.FieldCustomerID)
 	}
@@ -16324,6 +16975,9 @@ func (m *NotificationMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *NotificationMutation) ClearField(name string) error {
 	switch name {
+	case notification.FieldFieldVersions:
+		m.ClearFieldVersions()
+		return nil
 	case notification.FieldCustomerID:
 		m.ClearCustomerID()
 		return nil
@@ -16352,6 +17006,9 @@ func (m *NotificationMutation) ResetField(name string) error {
 		return nil
 	case notification.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case notification.FieldFieldVersions:
+		m.ResetFieldVersions()
 		return nil
 	case notification.FieldAgentID:
 		m.ResetAgentID()
@@ -19548,6 +20205,7 @@ type PortraitMutation struct {
 	updated_at             *time.Time
 	version                *int64
 	addversion             *int64
+	field_versions         *map[string]int64
 	life_stage             *string
 	policies_summary       *domain.PolicySummary
 	coverage_gaps          *[]domain.CoverageGap
@@ -19803,6 +20461,55 @@ func (m *PortraitMutation) AddedVersion() (r int64, exists bool) {
 func (m *PortraitMutation) ResetVersion() {
 	m.version = nil
 	m.addversion = nil
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (m *PortraitMutation) SetFieldVersions(value map[string]int64) {
+	m.field_versions = &value
+}
+
+// FieldVersions returns the value of the "field_versions" field in the mutation.
+func (m *PortraitMutation) FieldVersions() (r map[string]int64, exists bool) {
+	v := m.field_versions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldVersions returns the old "field_versions" field's value of the Portrait entity.
+// If the Portrait object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PortraitMutation) OldFieldVersions(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldVersions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldVersions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldVersions: %w", err)
+	}
+	return oldValue.FieldVersions, nil
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (m *PortraitMutation) ClearFieldVersions() {
+	m.field_versions = nil
+	m.clearedFields[portrait.FieldFieldVersions] = struct{}{}
+}
+
+// FieldVersionsCleared returns if the "field_versions" field was cleared in this mutation.
+func (m *PortraitMutation) FieldVersionsCleared() bool {
+	_, ok := m.clearedFields[portrait.FieldFieldVersions]
+	return ok
+}
+
+// ResetFieldVersions resets all changes to the "field_versions" field.
+func (m *PortraitMutation) ResetFieldVersions() {
+	m.field_versions = nil
+	delete(m.clearedFields, portrait.FieldFieldVersions)
 }
 
 // SetCustomerID sets the "customer_id" field.
@@ -20432,7 +21139,7 @@ func (m *PortraitMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PortraitMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, portrait.FieldCreatedAt)
 	}
@@ -20441,6 +21148,9 @@ func (m *PortraitMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, portrait.FieldVersion)
+	}
+	if m.field_versions != nil {
+		fields = append(fields, portrait.FieldFieldVersions)
 	}
 	if m.customer != nil {
 		fields = append(fields, portrait.FieldCustomerID)
@@ -20495,6 +21205,8 @@ func (m *PortraitMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case portrait.FieldVersion:
 		return m.Version()
+	case portrait.FieldFieldVersions:
+		return m.FieldVersions()
 	case portrait.FieldCustomerID:
 		return m.CustomerID()
 	case portrait.FieldLifeStage:
@@ -20536,6 +21248,8 @@ func (m *PortraitMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldUpdatedAt(ctx)
 	case portrait.FieldVersion:
 		return m.OldVersion(ctx)
+	case portrait.FieldFieldVersions:
+		return m.OldFieldVersions(ctx)
 	case portrait.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case portrait.FieldLifeStage:
@@ -20591,6 +21305,13 @@ func (m *PortraitMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case portrait.FieldFieldVersions:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldVersions(v)
 		return nil
 	case portrait.FieldCustomerID:
 		v, ok := value.(uuid.UUID)
@@ -20752,6 +21473,9 @@ func (m *PortraitMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *PortraitMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(portrait.FieldFieldVersions) {
+		fields = append(fields, portrait.FieldFieldVersions)
+	}
 	if m.FieldCleared(portrait.FieldLastContactAt) {
 		fields = append(fields, portrait.FieldLastContactAt)
 	}
@@ -20769,6 +21493,9 @@ func (m *PortraitMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *PortraitMutation) ClearField(name string) error {
 	switch name {
+	case portrait.FieldFieldVersions:
+		m.ClearFieldVersions()
+		return nil
 	case portrait.FieldLastContactAt:
 		m.ClearLastContactAt()
 		return nil
@@ -20788,6 +21515,9 @@ func (m *PortraitMutation) ResetField(name string) error {
 		return nil
 	case portrait.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case portrait.FieldFieldVersions:
+		m.ResetFieldVersions()
 		return nil
 	case portrait.FieldCustomerID:
 		m.ResetCustomerID()
@@ -24197,6 +24927,7 @@ type ServicePlanMutation struct {
 	updated_at       *time.Time
 	version          *int64
 	addversion       *int64
+	field_versions   *map[string]int64
 	generated_at     *time.Time
 	rules_version    *int64
 	addrules_version *int64
@@ -24442,6 +25173,55 @@ func (m *ServicePlanMutation) AddedVersion() (r int64, exists bool) {
 func (m *ServicePlanMutation) ResetVersion() {
 	m.version = nil
 	m.addversion = nil
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (m *ServicePlanMutation) SetFieldVersions(value map[string]int64) {
+	m.field_versions = &value
+}
+
+// FieldVersions returns the value of the "field_versions" field in the mutation.
+func (m *ServicePlanMutation) FieldVersions() (r map[string]int64, exists bool) {
+	v := m.field_versions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldVersions returns the old "field_versions" field's value of the ServicePlan entity.
+// If the ServicePlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServicePlanMutation) OldFieldVersions(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldVersions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldVersions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldVersions: %w", err)
+	}
+	return oldValue.FieldVersions, nil
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (m *ServicePlanMutation) ClearFieldVersions() {
+	m.field_versions = nil
+	m.clearedFields[serviceplan.FieldFieldVersions] = struct{}{}
+}
+
+// FieldVersionsCleared returns if the "field_versions" field was cleared in this mutation.
+func (m *ServicePlanMutation) FieldVersionsCleared() bool {
+	_, ok := m.clearedFields[serviceplan.FieldFieldVersions]
+	return ok
+}
+
+// ResetFieldVersions resets all changes to the "field_versions" field.
+func (m *ServicePlanMutation) ResetFieldVersions() {
+	m.field_versions = nil
+	delete(m.clearedFields, serviceplan.FieldFieldVersions)
 }
 
 // SetCustomerID sets the "customer_id" field.
@@ -24723,7 +25503,7 @@ func (m *ServicePlanMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ServicePlanMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, serviceplan.FieldCreatedAt)
 	}
@@ -24732,6 +25512,9 @@ func (m *ServicePlanMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, serviceplan.FieldVersion)
+	}
+	if m.field_versions != nil {
+		fields = append(fields, serviceplan.FieldFieldVersions)
 	}
 	if m.customer != nil {
 		fields = append(fields, serviceplan.FieldCustomerID)
@@ -24759,6 +25542,8 @@ func (m *ServicePlanMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case serviceplan.FieldVersion:
 		return m.Version()
+	case serviceplan.FieldFieldVersions:
+		return m.FieldVersions()
 	case serviceplan.FieldCustomerID:
 		return m.CustomerID()
 	case serviceplan.FieldGeneratedAt:
@@ -24782,6 +25567,8 @@ func (m *ServicePlanMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldUpdatedAt(ctx)
 	case serviceplan.FieldVersion:
 		return m.OldVersion(ctx)
+	case serviceplan.FieldFieldVersions:
+		return m.OldFieldVersions(ctx)
 	case serviceplan.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case serviceplan.FieldGeneratedAt:
@@ -24819,6 +25606,13 @@ func (m *ServicePlanMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case serviceplan.FieldFieldVersions:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldVersions(v)
 		return nil
 	case serviceplan.FieldCustomerID:
 		v, ok := value.(uuid.UUID)
@@ -24904,7 +25698,11 @@ func (m *ServicePlanMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *ServicePlanMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(serviceplan.FieldFieldVersions) {
+		fields = append(fields, serviceplan.FieldFieldVersions)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -24917,6 +25715,11 @@ func (m *ServicePlanMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *ServicePlanMutation) ClearField(name string) error {
+	switch name {
+	case serviceplan.FieldFieldVersions:
+		m.ClearFieldVersions()
+		return nil
+	}
 	return fmt.Errorf("unknown ServicePlan nullable field %s", name)
 }
 
@@ -24932,6 +25735,9 @@ func (m *ServicePlanMutation) ResetField(name string) error {
 		return nil
 	case serviceplan.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case serviceplan.FieldFieldVersions:
+		m.ResetFieldVersions()
 		return nil
 	case serviceplan.FieldCustomerID:
 		m.ResetCustomerID()
@@ -25771,6 +26577,7 @@ type TaskMutation struct {
 	updated_at             *time.Time
 	version                *int64
 	addversion             *int64
+	field_versions         *map[string]int64
 	agent_id               *uuid.UUID
 	plan_step_id           *uuid.UUID
 	rule_key               *string
@@ -26025,6 +26832,55 @@ func (m *TaskMutation) AddedVersion() (r int64, exists bool) {
 func (m *TaskMutation) ResetVersion() {
 	m.version = nil
 	m.addversion = nil
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (m *TaskMutation) SetFieldVersions(value map[string]int64) {
+	m.field_versions = &value
+}
+
+// FieldVersions returns the value of the "field_versions" field in the mutation.
+func (m *TaskMutation) FieldVersions() (r map[string]int64, exists bool) {
+	v := m.field_versions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldVersions returns the old "field_versions" field's value of the Task entity.
+// If the Task object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskMutation) OldFieldVersions(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldVersions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldVersions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldVersions: %w", err)
+	}
+	return oldValue.FieldVersions, nil
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (m *TaskMutation) ClearFieldVersions() {
+	m.field_versions = nil
+	m.clearedFields[task.FieldFieldVersions] = struct{}{}
+}
+
+// FieldVersionsCleared returns if the "field_versions" field was cleared in this mutation.
+func (m *TaskMutation) FieldVersionsCleared() bool {
+	_, ok := m.clearedFields[task.FieldFieldVersions]
+	return ok
+}
+
+// ResetFieldVersions resets all changes to the "field_versions" field.
+func (m *TaskMutation) ResetFieldVersions() {
+	m.field_versions = nil
+	delete(m.clearedFields, task.FieldFieldVersions)
 }
 
 // SetCustomerID sets the "customer_id" field.
@@ -26736,7 +27592,7 @@ func (m *TaskMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TaskMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 19)
 	if m.created_at != nil {
 		fields = append(fields, task.FieldCreatedAt)
 	}
@@ -26745,6 +27601,9 @@ func (m *TaskMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, task.FieldVersion)
+	}
+	if m.field_versions != nil {
+		fields = append(fields, task.FieldFieldVersions)
 	}
 	if m.customer != nil {
 		fields = append(fields, task.FieldCustomerID)
@@ -26805,6 +27664,8 @@ func (m *TaskMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case task.FieldVersion:
 		return m.Version()
+	case task.FieldFieldVersions:
+		return m.FieldVersions()
 	case task.FieldCustomerID:
 		return m.CustomerID()
 	case task.FieldAgentID:
@@ -26850,6 +27711,8 @@ func (m *TaskMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldUpdatedAt(ctx)
 	case task.FieldVersion:
 		return m.OldVersion(ctx)
+	case task.FieldFieldVersions:
+		return m.OldFieldVersions(ctx)
 	case task.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case task.FieldAgentID:
@@ -26909,6 +27772,13 @@ func (m *TaskMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case task.FieldFieldVersions:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldVersions(v)
 		return nil
 	case task.FieldCustomerID:
 		v, ok := value.(uuid.UUID)
@@ -27060,6 +27930,9 @@ func (m *TaskMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *TaskMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(task.FieldFieldVersions) {
+		fields = append(fields, task.FieldFieldVersions)
+	}
 	if m.FieldCleared(task.FieldAgentID) {
 		fields = append(fields, task.FieldAgentID)
 	}
@@ -27092,6 +27965,9 @@ func (m *TaskMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *TaskMutation) ClearField(name string) error {
 	switch name {
+	case task.FieldFieldVersions:
+		m.ClearFieldVersions()
+		return nil
 	case task.FieldAgentID:
 		m.ClearAgentID()
 		return nil
@@ -27126,6 +28002,9 @@ func (m *TaskMutation) ResetField(name string) error {
 		return nil
 	case task.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case task.FieldFieldVersions:
+		m.ResetFieldVersions()
 		return nil
 	case task.FieldCustomerID:
 		m.ResetCustomerID()
@@ -27793,6 +28672,7 @@ type ToolkitItemMutation struct {
 	updated_at       *time.Time
 	version          *int64
 	addversion       *int64
+	field_versions   *map[string]int64
 	key              *string
 	kind             *toolkititem.Kind
 	scenario         *toolkititem.Scenario
@@ -28046,6 +28926,55 @@ func (m *ToolkitItemMutation) AddedVersion() (r int64, exists bool) {
 func (m *ToolkitItemMutation) ResetVersion() {
 	m.version = nil
 	m.addversion = nil
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (m *ToolkitItemMutation) SetFieldVersions(value map[string]int64) {
+	m.field_versions = &value
+}
+
+// FieldVersions returns the value of the "field_versions" field in the mutation.
+func (m *ToolkitItemMutation) FieldVersions() (r map[string]int64, exists bool) {
+	v := m.field_versions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFieldVersions returns the old "field_versions" field's value of the ToolkitItem entity.
+// If the ToolkitItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ToolkitItemMutation) OldFieldVersions(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFieldVersions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFieldVersions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFieldVersions: %w", err)
+	}
+	return oldValue.FieldVersions, nil
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (m *ToolkitItemMutation) ClearFieldVersions() {
+	m.field_versions = nil
+	m.clearedFields[toolkititem.FieldFieldVersions] = struct{}{}
+}
+
+// FieldVersionsCleared returns if the "field_versions" field was cleared in this mutation.
+func (m *ToolkitItemMutation) FieldVersionsCleared() bool {
+	_, ok := m.clearedFields[toolkititem.FieldFieldVersions]
+	return ok
+}
+
+// ResetFieldVersions resets all changes to the "field_versions" field.
+func (m *ToolkitItemMutation) ResetFieldVersions() {
+	m.field_versions = nil
+	delete(m.clearedFields, toolkititem.FieldFieldVersions)
 }
 
 // SetKey sets the "key" field.
@@ -28616,7 +29545,7 @@ func (m *ToolkitItemMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ToolkitItemMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, toolkititem.FieldCreatedAt)
 	}
@@ -28625,6 +29554,9 @@ func (m *ToolkitItemMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, toolkititem.FieldVersion)
+	}
+	if m.field_versions != nil {
+		fields = append(fields, toolkititem.FieldFieldVersions)
 	}
 	if m.key != nil {
 		fields = append(fields, toolkititem.FieldKey)
@@ -28676,6 +29608,8 @@ func (m *ToolkitItemMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case toolkititem.FieldVersion:
 		return m.Version()
+	case toolkititem.FieldFieldVersions:
+		return m.FieldVersions()
 	case toolkititem.FieldKey:
 		return m.Key()
 	case toolkititem.FieldKind:
@@ -28715,6 +29649,8 @@ func (m *ToolkitItemMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldUpdatedAt(ctx)
 	case toolkititem.FieldVersion:
 		return m.OldVersion(ctx)
+	case toolkititem.FieldFieldVersions:
+		return m.OldFieldVersions(ctx)
 	case toolkititem.FieldKey:
 		return m.OldKey(ctx)
 	case toolkititem.FieldKind:
@@ -28768,6 +29704,13 @@ func (m *ToolkitItemMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case toolkititem.FieldFieldVersions:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldVersions(v)
 		return nil
 	case toolkititem.FieldKey:
 		v, ok := value.(string)
@@ -28910,6 +29853,9 @@ func (m *ToolkitItemMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *ToolkitItemMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(toolkititem.FieldFieldVersions) {
+		fields = append(fields, toolkititem.FieldFieldVersions)
+	}
 	if m.FieldCleared(toolkititem.FieldPublishedAt) {
 		fields = append(fields, toolkititem.FieldPublishedAt)
 	}
@@ -28927,6 +29873,9 @@ func (m *ToolkitItemMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ToolkitItemMutation) ClearField(name string) error {
 	switch name {
+	case toolkititem.FieldFieldVersions:
+		m.ClearFieldVersions()
+		return nil
 	case toolkititem.FieldPublishedAt:
 		m.ClearPublishedAt()
 		return nil
@@ -28946,6 +29895,9 @@ func (m *ToolkitItemMutation) ResetField(name string) error {
 		return nil
 	case toolkititem.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case toolkititem.FieldFieldVersions:
+		m.ResetFieldVersions()
 		return nil
 	case toolkititem.FieldKey:
 		m.ResetKey()

@@ -25,6 +25,8 @@ type Notification struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// server-assigned; grows on every change
 	Version int64 `json:"version,omitempty"`
+	// the version at which each field last changed, for per-field merges of offline edits
+	FieldVersions map[string]int64 `json:"field_versions,omitempty"`
 	// AgentID holds the value of the "agent_id" field.
 	AgentID uuid.UUID `json:"agent_id,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
@@ -55,7 +57,7 @@ func (*Notification) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case notification.FieldCustomerID, notification.FieldPolicyID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case notification.FieldData:
+		case notification.FieldFieldVersions, notification.FieldData:
 			values[i] = new([]byte)
 		case notification.FieldVersion:
 			values[i] = new(sql.NullInt64)
@@ -103,6 +105,14 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
 			} else if value.Valid {
 				_m.Version = value.Int64
+			}
+		case notification.FieldFieldVersions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field field_versions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.FieldVersions); err != nil {
+					return fmt.Errorf("unmarshal field field_versions: %w", err)
+				}
 			}
 		case notification.FieldAgentID:
 			if value, ok := values[i].(*uuid.UUID); !ok {
@@ -214,6 +224,9 @@ func (_m *Notification) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("field_versions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FieldVersions))
 	builder.WriteString(", ")
 	builder.WriteString("agent_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AgentID))

@@ -66,6 +66,12 @@ func (_c *NotificationCreate) SetNillableVersion(v *int64) *NotificationCreate {
 	return _c
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_c *NotificationCreate) SetFieldVersions(v map[string]int64) *NotificationCreate {
+	_c.mutation.SetFieldVersions(v)
+	return _c
+}
+
 // SetAgentID sets the "agent_id" field.
 func (_c *NotificationCreate) SetAgentID(v uuid.UUID) *NotificationCreate {
 	_c.mutation.SetAgentID(v)
@@ -352,6 +358,10 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 		_spec.SetField(notification.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.FieldVersions(); ok {
+		_spec.SetField(notification.FieldFieldVersions, field.TypeJSON, value)
+		_node.FieldVersions = value
+	}
 	if value, ok := _c.mutation.AgentID(); ok {
 		_spec.SetField(notification.FieldAgentID, field.TypeUUID, value)
 		_node.AgentID = value
@@ -471,6 +481,24 @@ func (u *NotificationUpsert) UpdateVersion() *NotificationUpsert {
 // AddVersion adds v to the "version" field.
 func (u *NotificationUpsert) AddVersion(v int64) *NotificationUpsert {
 	u.Add(notification.FieldVersion, v)
+	return u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *NotificationUpsert) SetFieldVersions(v map[string]int64) *NotificationUpsert {
+	u.Set(notification.FieldFieldVersions, v)
+	return u
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *NotificationUpsert) UpdateFieldVersions() *NotificationUpsert {
+	u.SetExcluded(notification.FieldFieldVersions)
+	return u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *NotificationUpsert) ClearFieldVersions() *NotificationUpsert {
+	u.SetNull(notification.FieldFieldVersions)
 	return u
 }
 
@@ -701,6 +729,27 @@ func (u *NotificationUpsertOne) AddVersion(v int64) *NotificationUpsertOne {
 func (u *NotificationUpsertOne) UpdateVersion() *NotificationUpsertOne {
 	return u.Update(func(s *NotificationUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *NotificationUpsertOne) SetFieldVersions(v map[string]int64) *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *NotificationUpsertOne) UpdateFieldVersions() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *NotificationUpsertOne) ClearFieldVersions() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 
@@ -1122,6 +1171,27 @@ func (u *NotificationUpsertBulk) AddVersion(v int64) *NotificationUpsertBulk {
 func (u *NotificationUpsertBulk) UpdateVersion() *NotificationUpsertBulk {
 	return u.Update(func(s *NotificationUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *NotificationUpsertBulk) SetFieldVersions(v map[string]int64) *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *NotificationUpsertBulk) UpdateFieldVersions() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *NotificationUpsertBulk) ClearFieldVersions() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 

@@ -56,6 +56,18 @@ func (_u *NotificationUpdate) AddVersion(v int64) *NotificationUpdate {
 	return _u
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_u *NotificationUpdate) SetFieldVersions(v map[string]int64) *NotificationUpdate {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *NotificationUpdate) ClearFieldVersions() *NotificationUpdate {
+	_u.mutation.ClearFieldVersions()
+	return _u
+}
+
 // SetAgentID sets the "agent_id" field.
 func (_u *NotificationUpdate) SetAgentID(v uuid.UUID) *NotificationUpdate {
 	_u.mutation.SetAgentID(v)
@@ -295,6 +307,12 @@ func (_u *NotificationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(notification.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(notification.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(notification.FieldFieldVersions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.AgentID(); ok {
 		_spec.SetField(notification.FieldAgentID, field.TypeUUID, value)
 	}
@@ -381,6 +399,18 @@ func (_u *NotificationUpdateOne) SetNillableVersion(v *int64) *NotificationUpdat
 // AddVersion adds value to the "version" field.
 func (_u *NotificationUpdateOne) AddVersion(v int64) *NotificationUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (_u *NotificationUpdateOne) SetFieldVersions(v map[string]int64) *NotificationUpdateOne {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *NotificationUpdateOne) ClearFieldVersions() *NotificationUpdateOne {
+	_u.mutation.ClearFieldVersions()
 	return _u
 }
 
@@ -652,6 +682,12 @@ func (_u *NotificationUpdateOne) sqlSave(ctx context.Context) (_node *Notificati
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(notification.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(notification.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(notification.FieldFieldVersions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.AgentID(); ok {
 		_spec.SetField(notification.FieldAgentID, field.TypeUUID, value)

@@ -27,6 +27,8 @@ type Portrait struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// server-assigned; grows on every change
 	Version int64 `json:"version,omitempty"`
+	// the version at which each field last changed, for per-field merges of offline edits
+	FieldVersions map[string]int64 `json:"field_versions,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID uuid.UUID `json:"customer_id,omitempty"`
 	// LifeStage holds the value of the "life_stage" field.
@@ -84,7 +86,7 @@ func (*Portrait) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case portrait.FieldPoliciesSummary, portrait.FieldCoverageGaps, portrait.FieldChurnRisk, portrait.FieldClaims, portrait.FieldNps, portrait.FieldTimeline:
+		case portrait.FieldFieldVersions, portrait.FieldPoliciesSummary, portrait.FieldCoverageGaps, portrait.FieldChurnRisk, portrait.FieldClaims, portrait.FieldNps, portrait.FieldTimeline:
 			values[i] = new([]byte)
 		case portrait.FieldVersion, portrait.FieldOpenComplaints, portrait.FieldYearsWithoutClaim:
 			values[i] = new(sql.NullInt64)
@@ -132,6 +134,14 @@ func (_m *Portrait) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
 			} else if value.Valid {
 				_m.Version = value.Int64
+			}
+		case portrait.FieldFieldVersions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field field_versions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.FieldVersions); err != nil {
+					return fmt.Errorf("unmarshal field field_versions: %w", err)
+				}
 			}
 		case portrait.FieldCustomerID:
 			if value, ok := values[i].(*uuid.UUID); !ok {
@@ -273,6 +283,9 @@ func (_m *Portrait) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("field_versions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FieldVersions))
 	builder.WriteString(", ")
 	builder.WriteString("customer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))

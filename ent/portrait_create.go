@@ -68,6 +68,12 @@ func (_c *PortraitCreate) SetNillableVersion(v *int64) *PortraitCreate {
 	return _c
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_c *PortraitCreate) SetFieldVersions(v map[string]int64) *PortraitCreate {
+	_c.mutation.SetFieldVersions(v)
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *PortraitCreate) SetCustomerID(v uuid.UUID) *PortraitCreate {
 	_c.mutation.SetCustomerID(v)
@@ -452,6 +458,10 @@ func (_c *PortraitCreate) createSpec() (*Portrait, *sqlgraph.CreateSpec) {
 		_spec.SetField(portrait.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.FieldVersions(); ok {
+		_spec.SetField(portrait.FieldFieldVersions, field.TypeJSON, value)
+		_node.FieldVersions = value
+	}
 	if value, ok := _c.mutation.LifeStage(); ok {
 		_spec.SetField(portrait.FieldLifeStage, field.TypeString, value)
 		_node.LifeStage = value
@@ -596,6 +606,24 @@ func (u *PortraitUpsert) UpdateVersion() *PortraitUpsert {
 // AddVersion adds v to the "version" field.
 func (u *PortraitUpsert) AddVersion(v int64) *PortraitUpsert {
 	u.Add(portrait.FieldVersion, v)
+	return u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *PortraitUpsert) SetFieldVersions(v map[string]int64) *PortraitUpsert {
+	u.Set(portrait.FieldFieldVersions, v)
+	return u
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *PortraitUpsert) UpdateFieldVersions() *PortraitUpsert {
+	u.SetExcluded(portrait.FieldFieldVersions)
+	return u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *PortraitUpsert) ClearFieldVersions() *PortraitUpsert {
+	u.SetNull(portrait.FieldFieldVersions)
 	return u
 }
 
@@ -856,6 +884,27 @@ func (u *PortraitUpsertOne) AddVersion(v int64) *PortraitUpsertOne {
 func (u *PortraitUpsertOne) UpdateVersion() *PortraitUpsertOne {
 	return u.Update(func(s *PortraitUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *PortraitUpsertOne) SetFieldVersions(v map[string]int64) *PortraitUpsertOne {
+	return u.Update(func(s *PortraitUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *PortraitUpsertOne) UpdateFieldVersions() *PortraitUpsertOne {
+	return u.Update(func(s *PortraitUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *PortraitUpsertOne) ClearFieldVersions() *PortraitUpsertOne {
+	return u.Update(func(s *PortraitUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 
@@ -1312,6 +1361,27 @@ func (u *PortraitUpsertBulk) AddVersion(v int64) *PortraitUpsertBulk {
 func (u *PortraitUpsertBulk) UpdateVersion() *PortraitUpsertBulk {
 	return u.Update(func(s *PortraitUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *PortraitUpsertBulk) SetFieldVersions(v map[string]int64) *PortraitUpsertBulk {
+	return u.Update(func(s *PortraitUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *PortraitUpsertBulk) UpdateFieldVersions() *PortraitUpsertBulk {
+	return u.Update(func(s *PortraitUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *PortraitUpsertBulk) ClearFieldVersions() *PortraitUpsertBulk {
+	return u.Update(func(s *PortraitUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 

@@ -59,6 +59,18 @@ func (_u *PortraitUpdate) AddVersion(v int64) *PortraitUpdate {
 	return _u
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_u *PortraitUpdate) SetFieldVersions(v map[string]int64) *PortraitUpdate {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *PortraitUpdate) ClearFieldVersions() *PortraitUpdate {
+	_u.mutation.ClearFieldVersions()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *PortraitUpdate) SetCustomerID(v uuid.UUID) *PortraitUpdate {
 	_u.mutation.SetCustomerID(v)
@@ -347,6 +359,12 @@ func (_u *PortraitUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(portrait.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(portrait.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(portrait.FieldFieldVersions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.LifeStage(); ok {
 		_spec.SetField(portrait.FieldLifeStage, field.TypeString, value)
 	}
@@ -480,6 +498,18 @@ func (_u *PortraitUpdateOne) SetNillableVersion(v *int64) *PortraitUpdateOne {
 // AddVersion adds value to the "version" field.
 func (_u *PortraitUpdateOne) AddVersion(v int64) *PortraitUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (_u *PortraitUpdateOne) SetFieldVersions(v map[string]int64) *PortraitUpdateOne {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *PortraitUpdateOne) ClearFieldVersions() *PortraitUpdateOne {
+	_u.mutation.ClearFieldVersions()
 	return _u
 }
 
@@ -800,6 +830,12 @@ func (_u *PortraitUpdateOne) sqlSave(ctx context.Context) (_node *Portrait, err 
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(portrait.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(portrait.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(portrait.FieldFieldVersions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.LifeStage(); ok {
 		_spec.SetField(portrait.FieldLifeStage, field.TypeString, value)

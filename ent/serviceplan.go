@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -25,6 +26,8 @@ type ServicePlan struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// server-assigned; grows on every change
 	Version int64 `json:"version,omitempty"`
+	// the version at which each field last changed, for per-field merges of offline edits
+	FieldVersions map[string]int64 `json:"field_versions,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID uuid.UUID `json:"customer_id,omitempty"`
 	// GeneratedAt holds the value of the "generated_at" field.
@@ -75,6 +78,8 @@ func (*ServicePlan) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case serviceplan.FieldFieldVersions:
+			values[i] = new([]byte)
 		case serviceplan.FieldVersion, serviceplan.FieldRulesVersion:
 			values[i] = new(sql.NullInt64)
 		case serviceplan.FieldInputsHash:
@@ -121,6 +126,14 @@ func (_m *ServicePlan) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
 			} else if value.Valid {
 				_m.Version = value.Int64
+			}
+		case serviceplan.FieldFieldVersions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field field_versions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.FieldVersions); err != nil {
+					return fmt.Errorf("unmarshal field field_versions: %w", err)
+				}
 			}
 		case serviceplan.FieldCustomerID:
 			if value, ok := values[i].(*uuid.UUID); !ok {
@@ -200,6 +213,9 @@ func (_m *ServicePlan) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("field_versions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FieldVersions))
 	builder.WriteString(", ")
 	builder.WriteString("customer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))

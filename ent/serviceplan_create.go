@@ -68,6 +68,12 @@ func (_c *ServicePlanCreate) SetNillableVersion(v *int64) *ServicePlanCreate {
 	return _c
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_c *ServicePlanCreate) SetFieldVersions(v map[string]int64) *ServicePlanCreate {
+	_c.mutation.SetFieldVersions(v)
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *ServicePlanCreate) SetCustomerID(v uuid.UUID) *ServicePlanCreate {
 	_c.mutation.SetCustomerID(v)
@@ -309,6 +315,10 @@ func (_c *ServicePlanCreate) createSpec() (*ServicePlan, *sqlgraph.CreateSpec) {
 		_spec.SetField(serviceplan.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.FieldVersions(); ok {
+		_spec.SetField(serviceplan.FieldFieldVersions, field.TypeJSON, value)
+		_node.FieldVersions = value
+	}
 	if value, ok := _c.mutation.GeneratedAt(); ok {
 		_spec.SetField(serviceplan.FieldGeneratedAt, field.TypeTime, value)
 		_node.GeneratedAt = value
@@ -433,6 +443,24 @@ func (u *ServicePlanUpsert) UpdateVersion() *ServicePlanUpsert {
 // AddVersion adds v to the "version" field.
 func (u *ServicePlanUpsert) AddVersion(v int64) *ServicePlanUpsert {
 	u.Add(serviceplan.FieldVersion, v)
+	return u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ServicePlanUpsert) SetFieldVersions(v map[string]int64) *ServicePlanUpsert {
+	u.Set(serviceplan.FieldFieldVersions, v)
+	return u
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ServicePlanUpsert) UpdateFieldVersions() *ServicePlanUpsert {
+	u.SetExcluded(serviceplan.FieldFieldVersions)
+	return u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ServicePlanUpsert) ClearFieldVersions() *ServicePlanUpsert {
+	u.SetNull(serviceplan.FieldFieldVersions)
 	return u
 }
 
@@ -573,6 +601,27 @@ func (u *ServicePlanUpsertOne) AddVersion(v int64) *ServicePlanUpsertOne {
 func (u *ServicePlanUpsertOne) UpdateVersion() *ServicePlanUpsertOne {
 	return u.Update(func(s *ServicePlanUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ServicePlanUpsertOne) SetFieldVersions(v map[string]int64) *ServicePlanUpsertOne {
+	return u.Update(func(s *ServicePlanUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ServicePlanUpsertOne) UpdateFieldVersions() *ServicePlanUpsertOne {
+	return u.Update(func(s *ServicePlanUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ServicePlanUpsertOne) ClearFieldVersions() *ServicePlanUpsertOne {
+	return u.Update(func(s *ServicePlanUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 
@@ -889,6 +938,27 @@ func (u *ServicePlanUpsertBulk) AddVersion(v int64) *ServicePlanUpsertBulk {
 func (u *ServicePlanUpsertBulk) UpdateVersion() *ServicePlanUpsertBulk {
 	return u.Update(func(s *ServicePlanUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ServicePlanUpsertBulk) SetFieldVersions(v map[string]int64) *ServicePlanUpsertBulk {
+	return u.Update(func(s *ServicePlanUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ServicePlanUpsertBulk) UpdateFieldVersions() *ServicePlanUpsertBulk {
+	return u.Update(func(s *ServicePlanUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ServicePlanUpsertBulk) ClearFieldVersions() *ServicePlanUpsertBulk {
+	return u.Update(func(s *ServicePlanUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 

@@ -58,6 +58,18 @@ func (_u *ServicePlanUpdate) AddVersion(v int64) *ServicePlanUpdate {
 	return _u
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_u *ServicePlanUpdate) SetFieldVersions(v map[string]int64) *ServicePlanUpdate {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *ServicePlanUpdate) ClearFieldVersions() *ServicePlanUpdate {
+	_u.mutation.ClearFieldVersions()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *ServicePlanUpdate) SetCustomerID(v uuid.UUID) *ServicePlanUpdate {
 	_u.mutation.SetCustomerID(v)
@@ -249,6 +261,12 @@ func (_u *ServicePlanUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(serviceplan.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(serviceplan.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(serviceplan.FieldFieldVersions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.GeneratedAt(); ok {
 		_spec.SetField(serviceplan.FieldGeneratedAt, field.TypeTime, value)
 	}
@@ -379,6 +397,18 @@ func (_u *ServicePlanUpdateOne) SetNillableVersion(v *int64) *ServicePlanUpdateO
 // AddVersion adds value to the "version" field.
 func (_u *ServicePlanUpdateOne) AddVersion(v int64) *ServicePlanUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (_u *ServicePlanUpdateOne) SetFieldVersions(v map[string]int64) *ServicePlanUpdateOne {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *ServicePlanUpdateOne) ClearFieldVersions() *ServicePlanUpdateOne {
+	_u.mutation.ClearFieldVersions()
 	return _u
 }
 
@@ -602,6 +632,12 @@ func (_u *ServicePlanUpdateOne) sqlSave(ctx context.Context) (_node *ServicePlan
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(serviceplan.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(serviceplan.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(serviceplan.FieldFieldVersions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.GeneratedAt(); ok {
 		_spec.SetField(serviceplan.FieldGeneratedAt, field.TypeTime, value)

@@ -68,6 +68,12 @@ func (_c *TaskCreate) SetNillableVersion(v *int64) *TaskCreate {
 	return _c
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_c *TaskCreate) SetFieldVersions(v map[string]int64) *TaskCreate {
+	_c.mutation.SetFieldVersions(v)
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *TaskCreate) SetCustomerID(v uuid.UUID) *TaskCreate {
 	_c.mutation.SetCustomerID(v)
@@ -472,6 +478,10 @@ func (_c *TaskCreate) createSpec() (*Task, *sqlgraph.CreateSpec) {
 		_spec.SetField(task.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.FieldVersions(); ok {
+		_spec.SetField(task.FieldFieldVersions, field.TypeJSON, value)
+		_node.FieldVersions = value
+	}
 	if value, ok := _c.mutation.AgentID(); ok {
 		_spec.SetField(task.FieldAgentID, field.TypeUUID, value)
 		_node.AgentID = &value
@@ -624,6 +634,24 @@ func (u *TaskUpsert) UpdateVersion() *TaskUpsert {
 // AddVersion adds v to the "version" field.
 func (u *TaskUpsert) AddVersion(v int64) *TaskUpsert {
 	u.Add(task.FieldVersion, v)
+	return u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *TaskUpsert) SetFieldVersions(v map[string]int64) *TaskUpsert {
+	u.Set(task.FieldFieldVersions, v)
+	return u
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateFieldVersions() *TaskUpsert {
+	u.SetExcluded(task.FieldFieldVersions)
+	return u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *TaskUpsert) ClearFieldVersions() *TaskUpsert {
+	u.SetNull(task.FieldFieldVersions)
 	return u
 }
 
@@ -926,6 +954,27 @@ func (u *TaskUpsertOne) AddVersion(v int64) *TaskUpsertOne {
 func (u *TaskUpsertOne) UpdateVersion() *TaskUpsertOne {
 	return u.Update(func(s *TaskUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *TaskUpsertOne) SetFieldVersions(v map[string]int64) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateFieldVersions() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *TaskUpsertOne) ClearFieldVersions() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 
@@ -1431,6 +1480,27 @@ func (u *TaskUpsertBulk) AddVersion(v int64) *TaskUpsertBulk {
 func (u *TaskUpsertBulk) UpdateVersion() *TaskUpsertBulk {
 	return u.Update(func(s *TaskUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *TaskUpsertBulk) SetFieldVersions(v map[string]int64) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateFieldVersions() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *TaskUpsertBulk) ClearFieldVersions() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 

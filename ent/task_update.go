@@ -59,6 +59,18 @@ func (_u *TaskUpdate) AddVersion(v int64) *TaskUpdate {
 	return _u
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_u *TaskUpdate) SetFieldVersions(v map[string]int64) *TaskUpdate {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *TaskUpdate) ClearFieldVersions() *TaskUpdate {
+	_u.mutation.ClearFieldVersions()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *TaskUpdate) SetCustomerID(v uuid.UUID) *TaskUpdate {
 	_u.mutation.SetCustomerID(v)
@@ -413,6 +425,12 @@ func (_u *TaskUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(task.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(task.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(task.FieldFieldVersions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.AgentID(); ok {
 		_spec.SetField(task.FieldAgentID, field.TypeUUID, value)
 	}
@@ -556,6 +574,18 @@ func (_u *TaskUpdateOne) SetNillableVersion(v *int64) *TaskUpdateOne {
 // AddVersion adds value to the "version" field.
 func (_u *TaskUpdateOne) AddVersion(v int64) *TaskUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (_u *TaskUpdateOne) SetFieldVersions(v map[string]int64) *TaskUpdateOne {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *TaskUpdateOne) ClearFieldVersions() *TaskUpdateOne {
+	_u.mutation.ClearFieldVersions()
 	return _u
 }
 
@@ -942,6 +972,12 @@ func (_u *TaskUpdateOne) sqlSave(ctx context.Context) (_node *Task, err error) {
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(task.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(task.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(task.FieldFieldVersions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.AgentID(); ok {
 		_spec.SetField(task.FieldAgentID, field.TypeUUID, value)

@@ -26,6 +26,8 @@ type ToolkitItem struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// server-assigned; grows on every change
 	Version int64 `json:"version,omitempty"`
+	// the version at which each field last changed, for per-field merges of offline edits
+	FieldVersions map[string]int64 `json:"field_versions,omitempty"`
 	// Key holds the value of the "key" field.
 	Key string `json:"key,omitempty"`
 	// Kind holds the value of the "kind" field.
@@ -79,7 +81,7 @@ func (*ToolkitItem) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case toolkititem.FieldTags, toolkititem.FieldContent:
+		case toolkititem.FieldFieldVersions, toolkititem.FieldTags, toolkititem.FieldContent:
 			values[i] = new([]byte)
 		case toolkititem.FieldVersion, toolkititem.FieldRevision:
 			values[i] = new(sql.NullInt64)
@@ -127,6 +129,14 @@ func (_m *ToolkitItem) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
 			} else if value.Valid {
 				_m.Version = value.Int64
+			}
+		case toolkititem.FieldFieldVersions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field field_versions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.FieldVersions); err != nil {
+					return fmt.Errorf("unmarshal field field_versions: %w", err)
+				}
 			}
 		case toolkititem.FieldKey:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -254,6 +264,9 @@ func (_m *ToolkitItem) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("field_versions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FieldVersions))
 	builder.WriteString(", ")
 	builder.WriteString("key=")
 	builder.WriteString(_m.Key)

@@ -68,6 +68,12 @@ func (_c *ToolkitItemCreate) SetNillableVersion(v *int64) *ToolkitItemCreate {
 	return _c
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_c *ToolkitItemCreate) SetFieldVersions(v map[string]int64) *ToolkitItemCreate {
+	_c.mutation.SetFieldVersions(v)
+	return _c
+}
+
 // SetKey sets the "key" field.
 func (_c *ToolkitItemCreate) SetKey(v string) *ToolkitItemCreate {
 	_c.mutation.SetKey(v)
@@ -455,6 +461,10 @@ func (_c *ToolkitItemCreate) createSpec() (*ToolkitItem, *sqlgraph.CreateSpec) {
 		_spec.SetField(toolkititem.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.FieldVersions(); ok {
+		_spec.SetField(toolkititem.FieldFieldVersions, field.TypeJSON, value)
+		_node.FieldVersions = value
+	}
 	if value, ok := _c.mutation.Key(); ok {
 		_spec.SetField(toolkititem.FieldKey, field.TypeString, value)
 		_node.Key = value
@@ -598,6 +608,24 @@ func (u *ToolkitItemUpsert) UpdateVersion() *ToolkitItemUpsert {
 // AddVersion adds v to the "version" field.
 func (u *ToolkitItemUpsert) AddVersion(v int64) *ToolkitItemUpsert {
 	u.Add(toolkititem.FieldVersion, v)
+	return u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ToolkitItemUpsert) SetFieldVersions(v map[string]int64) *ToolkitItemUpsert {
+	u.Set(toolkititem.FieldFieldVersions, v)
+	return u
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ToolkitItemUpsert) UpdateFieldVersions() *ToolkitItemUpsert {
+	u.SetExcluded(toolkititem.FieldFieldVersions)
+	return u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ToolkitItemUpsert) ClearFieldVersions() *ToolkitItemUpsert {
+	u.SetNull(toolkititem.FieldFieldVersions)
 	return u
 }
 
@@ -840,6 +868,27 @@ func (u *ToolkitItemUpsertOne) AddVersion(v int64) *ToolkitItemUpsertOne {
 func (u *ToolkitItemUpsertOne) UpdateVersion() *ToolkitItemUpsertOne {
 	return u.Update(func(s *ToolkitItemUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ToolkitItemUpsertOne) SetFieldVersions(v map[string]int64) *ToolkitItemUpsertOne {
+	return u.Update(func(s *ToolkitItemUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ToolkitItemUpsertOne) UpdateFieldVersions() *ToolkitItemUpsertOne {
+	return u.Update(func(s *ToolkitItemUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ToolkitItemUpsertOne) ClearFieldVersions() *ToolkitItemUpsertOne {
+	return u.Update(func(s *ToolkitItemUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 
@@ -1275,6 +1324,27 @@ func (u *ToolkitItemUpsertBulk) AddVersion(v int64) *ToolkitItemUpsertBulk {
 func (u *ToolkitItemUpsertBulk) UpdateVersion() *ToolkitItemUpsertBulk {
 	return u.Update(func(s *ToolkitItemUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (u *ToolkitItemUpsertBulk) SetFieldVersions(v map[string]int64) *ToolkitItemUpsertBulk {
+	return u.Update(func(s *ToolkitItemUpsert) {
+		s.SetFieldVersions(v)
+	})
+}
+
+// UpdateFieldVersions sets the "field_versions" field to the value that was provided on create.
+func (u *ToolkitItemUpsertBulk) UpdateFieldVersions() *ToolkitItemUpsertBulk {
+	return u.Update(func(s *ToolkitItemUpsert) {
+		s.UpdateFieldVersions()
+	})
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (u *ToolkitItemUpsertBulk) ClearFieldVersions() *ToolkitItemUpsertBulk {
+	return u.Update(func(s *ToolkitItemUpsert) {
+		s.ClearFieldVersions()
 	})
 }
 

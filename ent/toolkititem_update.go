@@ -59,6 +59,18 @@ func (_u *ToolkitItemUpdate) AddVersion(v int64) *ToolkitItemUpdate {
 	return _u
 }
 
+// SetFieldVersions sets the "field_versions" field.
+func (_u *ToolkitItemUpdate) SetFieldVersions(v map[string]int64) *ToolkitItemUpdate {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *ToolkitItemUpdate) ClearFieldVersions() *ToolkitItemUpdate {
+	_u.mutation.ClearFieldVersions()
+	return _u
+}
+
 // SetKey sets the "key" field.
 func (_u *ToolkitItemUpdate) SetKey(v string) *ToolkitItemUpdate {
 	_u.mutation.SetKey(v)
@@ -392,6 +404,12 @@ func (_u *ToolkitItemUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(toolkititem.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(toolkititem.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(toolkititem.FieldFieldVersions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Key(); ok {
 		_spec.SetField(toolkititem.FieldKey, field.TypeString, value)
 	}
@@ -528,6 +546,18 @@ func (_u *ToolkitItemUpdateOne) SetNillableVersion(v *int64) *ToolkitItemUpdateO
 // AddVersion adds value to the "version" field.
 func (_u *ToolkitItemUpdateOne) AddVersion(v int64) *ToolkitItemUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetFieldVersions sets the "field_versions" field.
+func (_u *ToolkitItemUpdateOne) SetFieldVersions(v map[string]int64) *ToolkitItemUpdateOne {
+	_u.mutation.SetFieldVersions(v)
+	return _u
+}
+
+// ClearFieldVersions clears the value of the "field_versions" field.
+func (_u *ToolkitItemUpdateOne) ClearFieldVersions() *ToolkitItemUpdateOne {
+	_u.mutation.ClearFieldVersions()
 	return _u
 }
 
@@ -893,6 +923,12 @@ func (_u *ToolkitItemUpdateOne) sqlSave(ctx context.Context) (_node *ToolkitItem
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(toolkititem.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.FieldVersions(); ok {
+		_spec.SetField(toolkititem.FieldFieldVersions, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldVersionsCleared() {
+		_spec.ClearField(toolkititem.FieldFieldVersions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Key(); ok {
 		_spec.SetField(toolkititem.FieldKey, field.TypeString, value)

@@ -26,6 +26,12 @@ const (
 	FieldCustomerID = "customer_id"
 	// FieldAgentID holds the string denoting the agent_id field in the database.
 	FieldAgentID = "agent_id"
+	// FieldPrevAgentID holds the string denoting the prev_agent_id field in the database.
+	FieldPrevAgentID = "prev_agent_id"
+	// FieldTeamID holds the string denoting the team_id field in the database.
+	FieldTeamID = "team_id"
+	// FieldPrevTeamID holds the string denoting the prev_team_id field in the database.
+	FieldPrevTeamID = "prev_team_id"
 	// FieldCommittedAt holds the string denoting the committed_at field in the database.
 	FieldCommittedAt = "committed_at"
 	// Table holds the table name of the changelog in the database.
@@ -41,6 +47,9 @@ var Columns = []string{
 	FieldVersion,
 	FieldCustomerID,
 	FieldAgentID,
+	FieldPrevAgentID,
+	FieldTeamID,
+	FieldPrevTeamID,
 	FieldCommittedAt,
 }
 
@@ -125,6 +134,21 @@ func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
 // ByAgentID orders the results by the agent_id field.
 func ByAgentID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAgentID, opts...).ToFunc()
+}
+
+// ByPrevAgentID orders the results by the prev_agent_id field.
+func ByPrevAgentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPrevAgentID, opts...).ToFunc()
+}
+
+// ByTeamID orders the results by the team_id field.
+func ByTeamID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTeamID, opts...).ToFunc()
+}
+
+// ByPrevTeamID orders the results by the prev_team_id field.
+func ByPrevTeamID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPrevTeamID, opts...).ToFunc()
 }
 
 // ByCommittedAt orders the results by the committed_at field.

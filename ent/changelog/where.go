@@ -80,6 +80,21 @@ func AgentID(v uuid.UUID) predicate.ChangeLog {
 	return predicate.ChangeLog(sql.FieldEQ(FieldAgentID, v))
 }
 
+// PrevAgentID applies equality check predicate on the "prev_agent_id" field. It's identical to PrevAgentIDEQ.
+func PrevAgentID(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldEQ(FieldPrevAgentID, v))
+}
+
+// TeamID applies equality check predicate on the "team_id" field. It's identical to TeamIDEQ.
+func TeamID(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldEQ(FieldTeamID, v))
+}
+
+// PrevTeamID applies equality check predicate on the "prev_team_id" field. It's identical to PrevTeamIDEQ.
+func PrevTeamID(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldEQ(FieldPrevTeamID, v))
+}
+
 // CommittedAt applies equality check predicate on the "committed_at" field. It's identical to CommittedAtEQ.
 func CommittedAt(v time.Time) predicate.ChangeLog {
 	return predicate.ChangeLog(sql.FieldEQ(FieldCommittedAt, v))
@@ -348,6 +363,156 @@ func AgentIDIsNil() predicate.ChangeLog {
 // AgentIDNotNil applies the NotNil predicate on the "agent_id" field.
 func AgentIDNotNil() predicate.ChangeLog {
 	return predicate.ChangeLog(sql.FieldNotNull(FieldAgentID))
+}
+
+// PrevAgentIDEQ applies the EQ predicate on the "prev_agent_id" field.
+func PrevAgentIDEQ(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldEQ(FieldPrevAgentID, v))
+}
+
+// PrevAgentIDNEQ applies the NEQ predicate on the "prev_agent_id" field.
+func PrevAgentIDNEQ(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldNEQ(FieldPrevAgentID, v))
+}
+
+// PrevAgentIDIn applies the In predicate on the "prev_agent_id" field.
+func PrevAgentIDIn(vs ...uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldIn(FieldPrevAgentID, vs...))
+}
+
+// PrevAgentIDNotIn applies the NotIn predicate on the "prev_agent_id" field.
+func PrevAgentIDNotIn(vs ...uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldNotIn(FieldPrevAgentID, vs...))
+}
+
+// PrevAgentIDGT applies the GT predicate on the "prev_agent_id" field.
+func PrevAgentIDGT(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldGT(FieldPrevAgentID, v))
+}
+
+// PrevAgentIDGTE applies the GTE predicate on the "prev_agent_id" field.
+func PrevAgentIDGTE(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldGTE(FieldPrevAgentID, v))
+}
+
+// PrevAgentIDLT applies the LT predicate on the "prev_agent_id" field.
+func PrevAgentIDLT(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldLT(FieldPrevAgentID, v))
+}
+
+// PrevAgentIDLTE applies the LTE predicate on the "prev_agent_id" field.
+func PrevAgentIDLTE(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldLTE(FieldPrevAgentID, v))
+}
+
+// PrevAgentIDIsNil applies the IsNil predicate on the "prev_agent_id" field.
+func PrevAgentIDIsNil() predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldIsNull(FieldPrevAgentID))
+}
+
+// PrevAgentIDNotNil applies the NotNil predicate on the "prev_agent_id" field.
+func PrevAgentIDNotNil() predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldNotNull(FieldPrevAgentID))
+}
+
+// TeamIDEQ applies the EQ predicate on the "team_id" field.
+func TeamIDEQ(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldEQ(FieldTeamID, v))
+}
+
+// TeamIDNEQ applies the NEQ predicate on the "team_id" field.
+func TeamIDNEQ(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldNEQ(FieldTeamID, v))
+}
+
+// TeamIDIn applies the In predicate on the "team_id" field.
+func TeamIDIn(vs ...uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldIn(FieldTeamID, vs...))
+}
+
+// TeamIDNotIn applies the NotIn predicate on the "team_id" field.
+func TeamIDNotIn(vs ...uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldNotIn(FieldTeamID, vs...))
+}
+
+// TeamIDGT applies the GT predicate on the "team_id" field.
+func TeamIDGT(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldGT(FieldTeamID, v))
+}
+
+// TeamIDGTE applies the GTE predicate on the "team_id" field.
+func TeamIDGTE(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldGTE(FieldTeamID, v))
+}
+
+// TeamIDLT applies the LT predicate on the "team_id" field.
+func TeamIDLT(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldLT(FieldTeamID, v))
+}
+
+// TeamIDLTE applies the LTE predicate on the "team_id" field.
+func TeamIDLTE(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldLTE(FieldTeamID, v))
+}
+
+// TeamIDIsNil applies the IsNil predicate on the "team_id" field.
+func TeamIDIsNil() predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldIsNull(FieldTeamID))
+}
+
+// TeamIDNotNil applies the NotNil predicate on the "team_id" field.
+func TeamIDNotNil() predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldNotNull(FieldTeamID))
+}
+
+// PrevTeamIDEQ applies the EQ predicate on the "prev_team_id" field.
+func PrevTeamIDEQ(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldEQ(FieldPrevTeamID, v))
+}
+
+// PrevTeamIDNEQ applies the NEQ predicate on the "prev_team_id" field.
+func PrevTeamIDNEQ(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldNEQ(FieldPrevTeamID, v))
+}
+
+// PrevTeamIDIn applies the In predicate on the "prev_team_id" field.
+func PrevTeamIDIn(vs ...uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldIn(FieldPrevTeamID, vs...))
+}
+
+// PrevTeamIDNotIn applies the NotIn predicate on the "prev_team_id" field.
+func PrevTeamIDNotIn(vs ...uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldNotIn(FieldPrevTeamID, vs...))
+}
+
+// PrevTeamIDGT applies the GT predicate on the "prev_team_id" field.
+func PrevTeamIDGT(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldGT(FieldPrevTeamID, v))
+}
+
+// PrevTeamIDGTE applies the GTE predicate on the "prev_team_id" field.
+func PrevTeamIDGTE(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldGTE(FieldPrevTeamID, v))
+}
+
+// PrevTeamIDLT applies the LT predicate on the "prev_team_id" field.
+func PrevTeamIDLT(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldLT(FieldPrevTeamID, v))
+}
+
+// PrevTeamIDLTE applies the LTE predicate on the "prev_team_id" field.
+func PrevTeamIDLTE(v uuid.UUID) predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldLTE(FieldPrevTeamID, v))
+}
+
+// PrevTeamIDIsNil applies the IsNil predicate on the "prev_team_id" field.
+func PrevTeamIDIsNil() predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldIsNull(FieldPrevTeamID))
+}
+
+// PrevTeamIDNotNil applies the NotNil predicate on the "prev_team_id" field.
+func PrevTeamIDNotNil() predicate.ChangeLog {
+	return predicate.ChangeLog(sql.FieldNotNull(FieldPrevTeamID))
 }
 
 // CommittedAtEQ applies the EQ predicate on the "committed_at" field.

@@ -261,6 +261,16 @@ func VersionLTE(v int64) predicate.Claim {
 	return predicate.Claim(sql.FieldLTE(FieldVersion, v))
 }
 
+// FieldVersionsIsNil applies the IsNil predicate on the "field_versions" field.
+func FieldVersionsIsNil() predicate.Claim {
+	return predicate.Claim(sql.FieldIsNull(FieldFieldVersions))
+}
+
+// FieldVersionsNotNil applies the NotNil predicate on the "field_versions" field.
+func FieldVersionsNotNil() predicate.Claim {
+	return predicate.Claim(sql.FieldNotNull(FieldFieldVersions))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v uuid.UUID) predicate.Claim {
 	return predicate.Claim(sql.FieldEQ(FieldCustomerID, v))

@@ -271,6 +271,16 @@ func VersionLTE(v int64) predicate.Complaint {
 	return predicate.Complaint(sql.FieldLTE(FieldVersion, v))
 }
 
+// FieldVersionsIsNil applies the IsNil predicate on the "field_versions" field.
+func FieldVersionsIsNil() predicate.Complaint {
+	return predicate.Complaint(sql.FieldIsNull(FieldFieldVersions))
+}
+
+// FieldVersionsNotNil applies the NotNil predicate on the "field_versions" field.
+func FieldVersionsNotNil() predicate.Complaint {
+	return predicate.Complaint(sql.FieldNotNull(FieldFieldVersions))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v uuid.UUID) predicate.Complaint {
 	return predicate.Complaint(sql.FieldEQ(FieldCustomerID, v))

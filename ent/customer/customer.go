@@ -24,6 +24,8 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
+	// FieldFieldVersions holds the string denoting the field_versions field in the database.
+	FieldFieldVersions = "field_versions"
 	// FieldAgentID holds the string denoting the agent_id field in the database.
 	FieldAgentID = "agent_id"
 	// FieldExternalID holds the string denoting the external_id field in the database.
@@ -153,6 +155,7 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldVersion,
+	FieldFieldVersions,
 	FieldAgentID,
 	FieldExternalID,
 	FieldName,

@@ -246,6 +246,16 @@ func VersionLTE(v int64) predicate.Customer {
 	return predicate.Customer(sql.FieldLTE(FieldVersion, v))
 }
 
+// FieldVersionsIsNil applies the IsNil predicate on the "field_versions" field.
+func FieldVersionsIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldFieldVersions))
+}
+
+// FieldVersionsNotNil applies the NotNil predicate on the "field_versions" field.
+func FieldVersionsNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldFieldVersions))
+}
+
 // AgentIDEQ applies the EQ predicate on the "agent_id" field.
 func AgentIDEQ(v uuid.UUID) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldAgentID, v))

@@ -23,6 +23,8 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
+	// FieldFieldVersions holds the string denoting the field_versions field in the database.
+	FieldFieldVersions = "field_versions"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
 	FieldCustomerID = "customer_id"
 	// FieldExternalID holds the string denoting the external_id field in the database.
@@ -76,6 +78,7 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldVersion,
+	FieldFieldVersions,
 	FieldCustomerID,
 	FieldExternalID,
 	FieldNumber,

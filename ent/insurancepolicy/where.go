@@ -261,6 +261,16 @@ func VersionLTE(v int64) predicate.InsurancePolicy {
 	return predicate.InsurancePolicy(sql.FieldLTE(FieldVersion, v))
 }
 
+// FieldVersionsIsNil applies the IsNil predicate on the "field_versions" field.
+func FieldVersionsIsNil() predicate.InsurancePolicy {
+	return predicate.InsurancePolicy(sql.FieldIsNull(FieldFieldVersions))
+}
+
+// FieldVersionsNotNil applies the NotNil predicate on the "field_versions" field.
+func FieldVersionsNotNil() predicate.InsurancePolicy {
+	return predicate.InsurancePolicy(sql.FieldNotNull(FieldFieldVersions))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v uuid.UUID) predicate.InsurancePolicy {
 	return predicate.InsurancePolicy(sql.FieldEQ(FieldCustomerID, v))

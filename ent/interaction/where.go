@@ -241,6 +241,16 @@ func VersionLTE(v int64) predicate.Interaction {
 	return predicate.Interaction(sql.FieldLTE(FieldVersion, v))
 }
 
+// FieldVersionsIsNil applies the IsNil predicate on the "field_versions" field.
+func FieldVersionsIsNil() predicate.Interaction {
+	return predicate.Interaction(sql.FieldIsNull(FieldFieldVersions))
+}
+
+// FieldVersionsNotNil applies the NotNil predicate on the "field_versions" field.
+func FieldVersionsNotNil() predicate.Interaction {
+	return predicate.Interaction(sql.FieldNotNull(FieldFieldVersions))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v uuid.UUID) predicate.Interaction {
 	return predicate.Interaction(sql.FieldEQ(FieldCustomerID, v))

@@ -99,6 +99,9 @@ var (
 		{Name: "version", Type: field.TypeInt64},
 		{Name: "customer_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "agent_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "prev_agent_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "team_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "prev_team_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "committed_at", Type: field.TypeTime},
 	}
 	// ChangeLogsTable holds the schema information for the "change_logs" table.
@@ -130,7 +133,7 @@ var (
 			{
 				Name:    "changelog_committed_at",
 				Unique:  false,
-				Columns: []*schema.Column{ChangeLogsColumns[7]},
+				Columns: []*schema.Column{ChangeLogsColumns[10]},
 			},
 		},
 	}
@@ -140,6 +143,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "field_versions", Type: field.TypeJSON, Nullable: true},
 		{Name: "policy_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "agent_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"filed", "accepted", "documents_complete", "decided", "paid", "closed"}, Default: "filed"},
@@ -165,7 +169,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "claims_customers_claims",
-				Columns:    []*schema.Column{ClaimsColumns[19]},
+				Columns:    []*schema.Column{ClaimsColumns[20]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -179,17 +183,17 @@ var (
 			{
 				Name:    "claim_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{ClaimsColumns[19]},
+				Columns: []*schema.Column{ClaimsColumns[20]},
 			},
 			{
 				Name:    "claim_status",
 				Unique:  false,
-				Columns: []*schema.Column{ClaimsColumns[6]},
+				Columns: []*schema.Column{ClaimsColumns[7]},
 			},
 			{
 				Name:    "claim_filed_at",
 				Unique:  false,
-				Columns: []*schema.Column{ClaimsColumns[11]},
+				Columns: []*schema.Column{ClaimsColumns[12]},
 			},
 		},
 	}
@@ -199,6 +203,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "field_versions", Type: field.TypeJSON, Nullable: true},
 		{Name: "agent_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "policy_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"received", "acknowledged", "investigating", "resolved", "closed", "escalated"}, Default: "received"},
@@ -227,7 +232,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "complaints_customers_complaints",
-				Columns:    []*schema.Column{ComplaintsColumns[22]},
+				Columns:    []*schema.Column{ComplaintsColumns[23]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -241,17 +246,17 @@ var (
 			{
 				Name:    "complaint_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{ComplaintsColumns[22]},
+				Columns: []*schema.Column{ComplaintsColumns[23]},
 			},
 			{
 				Name:    "complaint_status",
 				Unique:  false,
-				Columns: []*schema.Column{ComplaintsColumns[6]},
+				Columns: []*schema.Column{ComplaintsColumns[7]},
 			},
 			{
 				Name:    "complaint_received_at",
 				Unique:  false,
-				Columns: []*schema.Column{ComplaintsColumns[11]},
+				Columns: []*schema.Column{ComplaintsColumns[12]},
 			},
 		},
 	}
@@ -261,6 +266,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "field_versions", Type: field.TypeJSON, Nullable: true},
 		{Name: "external_id", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "name", Type: field.TypeString},
 		{Name: "phone_enc", Type: field.TypeString, Nullable: true},
@@ -289,7 +295,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_agents_customers",
-				Columns:    []*schema.Column{CustomersColumns[22]},
+				Columns:    []*schema.Column{CustomersColumns[23]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -303,17 +309,17 @@ var (
 			{
 				Name:    "customer_agent_id",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[22]},
+				Columns: []*schema.Column{CustomersColumns[23]},
 			},
 			{
 				Name:    "customer_phone_hash",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[7]},
+				Columns: []*schema.Column{CustomersColumns[8]},
 			},
 			{
 				Name:    "customer_id_number_hash",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[9]},
+				Columns: []*schema.Column{CustomersColumns[10]},
 			},
 		},
 	}
@@ -419,6 +425,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "field_versions", Type: field.TypeJSON, Nullable: true},
 		{Name: "external_id", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "number", Type: field.TypeString, Unique: true},
 		{Name: "product_code", Type: field.TypeString, Default: ""},
@@ -445,7 +452,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "policies_customers_policies",
-				Columns:    []*schema.Column{PoliciesColumns[20]},
+				Columns:    []*schema.Column{PoliciesColumns[21]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -459,22 +466,22 @@ var (
 			{
 				Name:    "insurancepolicy_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{PoliciesColumns[20]},
+				Columns: []*schema.Column{PoliciesColumns[21]},
 			},
 			{
 				Name:    "insurancepolicy_next_premium_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{PoliciesColumns[16]},
+				Columns: []*schema.Column{PoliciesColumns[17]},
 			},
 			{
 				Name:    "insurancepolicy_renewal_date",
 				Unique:  false,
-				Columns: []*schema.Column{PoliciesColumns[17]},
+				Columns: []*schema.Column{PoliciesColumns[18]},
 			},
 			{
 				Name:    "insurancepolicy_status",
 				Unique:  false,
-				Columns: []*schema.Column{PoliciesColumns[18]},
+				Columns: []*schema.Column{PoliciesColumns[19]},
 			},
 		},
 	}
@@ -502,6 +509,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "field_versions", Type: field.TypeJSON, Nullable: true},
 		{Name: "agent_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "channel", Type: field.TypeEnum, Enums: []string{"phone", "visit", "wechat", "app", "email", "branch"}},
 		{Name: "type", Type: field.TypeEnum, Enums: []string{"consultation", "needs_analysis", "revisit", "payment", "renewal", "claim_assistance", "complaint", "care"}},
@@ -524,7 +532,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "interactions_customers_interactions",
-				Columns:    []*schema.Column{InteractionsColumns[16]},
+				Columns:    []*schema.Column{InteractionsColumns[17]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -538,12 +546,12 @@ var (
 			{
 				Name:    "interaction_customer_id_received_at",
 				Unique:  false,
-				Columns: []*schema.Column{InteractionsColumns[16], InteractionsColumns[10]},
+				Columns: []*schema.Column{InteractionsColumns[17], InteractionsColumns[11]},
 			},
 			{
 				Name:    "interaction_type_received_at",
 				Unique:  false,
-				Columns: []*schema.Column{InteractionsColumns[6], InteractionsColumns[10]},
+				Columns: []*schema.Column{InteractionsColumns[7], InteractionsColumns[11]},
 			},
 		},
 	}
@@ -553,6 +561,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "field_versions", Type: field.TypeJSON, Nullable: true},
 		{Name: "agent_id", Type: field.TypeUUID},
 		{Name: "customer_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "policy_id", Type: field.TypeUUID, Nullable: true},
@@ -578,7 +587,7 @@ var (
 			{
 				Name:    "notification_agent_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[4], NotificationsColumns[1]},
+				Columns: []*schema.Column{NotificationsColumns[5], NotificationsColumns[1]},
 			},
 		},
 	}
@@ -683,6 +692,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "field_versions", Type: field.TypeJSON, Nullable: true},
 		{Name: "life_stage", Type: field.TypeString, Default: "unknown"},
 		{Name: "policies_summary", Type: field.TypeJSON},
 		{Name: "coverage_gaps", Type: field.TypeJSON},
@@ -705,7 +715,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "portraits_customers_portrait",
-				Columns:    []*schema.Column{PortraitsColumns[16]},
+				Columns:    []*schema.Column{PortraitsColumns[17]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -826,6 +836,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "field_versions", Type: field.TypeJSON, Nullable: true},
 		{Name: "generated_at", Type: field.TypeTime},
 		{Name: "rules_version", Type: field.TypeInt64, Default: 0},
 		{Name: "inputs_hash", Type: field.TypeString, Default: ""},
@@ -839,7 +850,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "service_plans_customers_service_plan",
-				Columns:    []*schema.Column{ServicePlansColumns[7]},
+				Columns:    []*schema.Column{ServicePlansColumns[8]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -888,6 +899,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "field_versions", Type: field.TypeJSON, Nullable: true},
 		{Name: "agent_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "plan_step_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "rule_key", Type: field.TypeString, Default: ""},
@@ -912,7 +924,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "tasks_customers_tasks",
-				Columns:    []*schema.Column{TasksColumns[18]},
+				Columns:    []*schema.Column{TasksColumns[19]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -926,12 +938,12 @@ var (
 			{
 				Name:    "task_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{TasksColumns[18]},
+				Columns: []*schema.Column{TasksColumns[19]},
 			},
 			{
 				Name:    "task_status_due_at",
 				Unique:  false,
-				Columns: []*schema.Column{TasksColumns[11], TasksColumns[12]},
+				Columns: []*schema.Column{TasksColumns[12], TasksColumns[13]},
 			},
 		},
 	}
@@ -954,6 +966,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "field_versions", Type: field.TypeJSON, Nullable: true},
 		{Name: "key", Type: field.TypeString, Unique: true},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"script", "checklist", "flowchart", "template"}},
 		{Name: "scenario", Type: field.TypeEnum, Enums: []string{"consultation", "needs_analysis", "application_underwriting", "policy_delivery_revisit", "payment_reminder", "renewal", "claim_assistance", "complaint", "hesitation_surrender", "policy_change", "premium_increase", "care_birthday", "care_anniversary", "upgrade_proposal"}},
@@ -981,7 +994,7 @@ var (
 			{
 				Name:    "toolkititem_status_scenario",
 				Unique:  false,
-				Columns: []*schema.Column{ToolkitItemsColumns[12], ToolkitItemsColumns[6]},
+				Columns: []*schema.Column{ToolkitItemsColumns[13], ToolkitItemsColumns[7]},
 			},
 		},
 	}

@@ -22,6 +22,8 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
+	// FieldFieldVersions holds the string denoting the field_versions field in the database.
+	FieldFieldVersions = "field_versions"
 	// FieldAgentID holds the string denoting the agent_id field in the database.
 	FieldAgentID = "agent_id"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
@@ -52,6 +54,7 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldVersion,
+	FieldFieldVersions,
 	FieldAgentID,
 	FieldCustomerID,
 	FieldPolicyID,

@@ -230,6 +230,16 @@ func VersionLTE(v int64) predicate.Notification {
 	return predicate.Notification(sql.FieldLTE(FieldVersion, v))
 }
 
+// FieldVersionsIsNil applies the IsNil predicate on the "field_versions" field.
+func FieldVersionsIsNil() predicate.Notification {
+	return predicate.Notification(sql.FieldIsNull(FieldFieldVersions))
+}
+
+// FieldVersionsNotNil applies the NotNil predicate on the "field_versions" field.
+func FieldVersionsNotNil() predicate.Notification {
+	return predicate.Notification(sql.FieldNotNull(FieldFieldVersions))
+}
+
 // AgentIDEQ applies the EQ predicate on the "agent_id" field.
 func AgentIDEQ(v uuid.UUID) predicate.Notification {
 	return predicate.Notification(sql.FieldEQ(FieldAgentID, v))

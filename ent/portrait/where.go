@@ -226,6 +226,16 @@ func VersionLTE(v int64) predicate.Portrait {
 	return predicate.Portrait(sql.FieldLTE(FieldVersion, v))
 }
 
+// FieldVersionsIsNil applies the IsNil predicate on the "field_versions" field.
+func FieldVersionsIsNil() predicate.Portrait {
+	return predicate.Portrait(sql.FieldIsNull(FieldFieldVersions))
+}
+
+// FieldVersionsNotNil applies the NotNil predicate on the "field_versions" field.
+func FieldVersionsNotNil() predicate.Portrait {
+	return predicate.Portrait(sql.FieldNotNull(FieldFieldVersions))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v uuid.UUID) predicate.Portrait {
 	return predicate.Portrait(sql.FieldEQ(FieldCustomerID, v))

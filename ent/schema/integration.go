@@ -156,6 +156,12 @@ func (ChangeLog) Fields() []ent.Field {
 		field.Int64("version").Immutable(),
 		field.UUID("customer_id", uuid.UUID{}).Optional().Nillable().Immutable(),
 		field.UUID("agent_id", uuid.UUID{}).Optional().Nillable().Immutable(),
+		field.UUID("prev_agent_id", uuid.UUID{}).Optional().Nillable().Immutable().
+			Comment("the owner before this change, when it moved the record to another agent"),
+		field.UUID("team_id", uuid.UUID{}).Optional().Nillable().Immutable().
+			Comment("scope events of agents: the team after the change"),
+		field.UUID("prev_team_id", uuid.UUID{}).Optional().Nillable().Immutable().
+			Comment("scope events of agents: the team before the change"),
 		field.Time("committed_at").Immutable(),
 	}
 }

@@ -55,6 +55,8 @@ func (SyncMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("version").Default(1).NonNegative().
 			Comment("server-assigned; grows on every change"),
+		field.JSON("field_versions", map[string]int64{}).Optional().
+			Comment("the version at which each field last changed, for per-field merges of offline edits"),
 	}
 }
 

@@ -211,6 +211,16 @@ func VersionLTE(v int64) predicate.ServicePlan {
 	return predicate.ServicePlan(sql.FieldLTE(FieldVersion, v))
 }
 
+// FieldVersionsIsNil applies the IsNil predicate on the "field_versions" field.
+func FieldVersionsIsNil() predicate.ServicePlan {
+	return predicate.ServicePlan(sql.FieldIsNull(FieldFieldVersions))
+}
+
+// FieldVersionsNotNil applies the NotNil predicate on the "field_versions" field.
+func FieldVersionsNotNil() predicate.ServicePlan {
+	return predicate.ServicePlan(sql.FieldNotNull(FieldFieldVersions))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v uuid.UUID) predicate.ServicePlan {
 	return predicate.ServicePlan(sql.FieldEQ(FieldCustomerID, v))

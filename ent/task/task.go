@@ -24,6 +24,8 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
+	// FieldFieldVersions holds the string denoting the field_versions field in the database.
+	FieldFieldVersions = "field_versions"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
 	FieldCustomerID = "customer_id"
 	// FieldAgentID holds the string denoting the agent_id field in the database.
@@ -73,6 +75,7 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldVersion,
+	FieldFieldVersions,
 	FieldCustomerID,
 	FieldAgentID,
 	FieldPlanStepID,

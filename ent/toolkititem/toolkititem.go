@@ -24,6 +24,8 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
+	// FieldFieldVersions holds the string denoting the field_versions field in the database.
+	FieldFieldVersions = "field_versions"
 	// FieldKey holds the string denoting the key field in the database.
 	FieldKey = "key"
 	// FieldKind holds the string denoting the kind field in the database.
@@ -67,6 +69,7 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldVersion,
+	FieldFieldVersions,
 	FieldKey,
 	FieldKind,
 	FieldScenario,

@@ -216,6 +216,16 @@ func VersionLTE(v int64) predicate.ToolkitItem {
 	return predicate.ToolkitItem(sql.FieldLTE(FieldVersion, v))
 }
 
+// FieldVersionsIsNil applies the IsNil predicate on the "field_versions" field.
+func FieldVersionsIsNil() predicate.ToolkitItem {
+	return predicate.ToolkitItem(sql.FieldIsNull(FieldFieldVersions))
+}
+
+// FieldVersionsNotNil applies the NotNil predicate on the "field_versions" field.
+func FieldVersionsNotNil() predicate.ToolkitItem {
+	return predicate.ToolkitItem(sql.FieldNotNull(FieldFieldVersions))
+}
+
 // KeyEQ applies the EQ predicate on the "key" field.
 func KeyEQ(v string) predicate.ToolkitItem {
 	return predicate.ToolkitItem(sql.FieldEQ(FieldKey, v))

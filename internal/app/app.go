@@ -37,6 +37,7 @@ type App struct {
 	DB      *store.DB
 	PII     *pii.Protector
 	Signer  crypto.Signer
+	Auth    *auth.Service
 	handler http.Handler
 }
 
@@ -104,7 +105,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		db.Close()
 		return nil, err
 	}
-	return &App{cfg: cfg, log: logger, clock: clk, DB: db, PII: protector, Signer: signer, handler: h}, nil
+	return &App{cfg: cfg, log: logger, clock: clk, DB: db, PII: protector, Signer: signer, Auth: authSvc, handler: h}, nil
 }
 
 // Handler is the HTTP handler of the whole API.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -79,6 +80,14 @@ type Change struct {
 	Version    int64
 	CustomerID *uuid.UUID
 	AgentID    *uuid.UUID
+	// PrevAgentID is set when the change moved the record to another
+	// agent (uuid.Nil: it had none): the previous owner's phones must
+	// drop it.
+	PrevAgentID *uuid.UUID
+	// TeamID and PrevTeamID describe scope events of agents (an agent
+	// moving between teams), recorded with RecordEvent.
+	TeamID     *uuid.UUID
+	PrevTeamID *uuid.UUID
 }
 
 type changeKey struct{}
@@ -98,6 +107,13 @@ func (b *changeBuffer) add(c Change) {
 	defer b.mu.Unlock()
 	k := c.Collection + "/" + c.ID.String()
 	if i, ok := b.byKey[k]; ok {
+		// A record moved twice in one transaction left its first owner.
+		if first := b.changes[i].PrevAgentID; first != nil {
+			c.PrevAgentID = first
+		}
+		if c.PrevAgentID != nil && sameUUID(c.PrevAgentID, c.AgentID) {
+			c.PrevAgentID = nil
+		}
 		b.changes[i] = c
 		return
 	}
@@ -166,14 +182,15 @@ func (s *DB) appendChanges(ctx context.Context, tx *ent.Tx, buf *changeBuffer) (
 		}
 	}
 	at := s.clock.Now()
-	const chunk = 1000 // 8 columns each, well under PostgreSQL's 65535 parameters
+	const chunk = 1000 // 11 columns each, well under PostgreSQL's 65535 parameters
 	for start := 0; start < len(changes); start += chunk {
 		end := min(start+chunk, len(changes))
 		builders := make([]*ent.ChangeLogCreate, 0, end-start)
 		for _, c := range changes[start:end] {
 			builders = append(builders, tx.ChangeLog.Create().
 				SetCollection(c.Collection).SetRecordID(c.ID).SetOp(c.Op).SetVersion(c.Version).
-				SetNillableCustomerID(c.CustomerID).SetNillableAgentID(c.AgentID).SetCommittedAt(at))
+				SetNillableCustomerID(c.CustomerID).SetNillableAgentID(c.AgentID).SetNillablePrevAgentID(c.PrevAgentID).
+				SetNillableTeamID(c.TeamID).SetNillablePrevTeamID(c.PrevTeamID).SetCommittedAt(at))
 		}
 		rows, err := tx.ChangeLog.CreateBulk(builders...).Save(ctx)
 		if err != nil {
@@ -260,6 +277,12 @@ func updateChange(ctx context.Context, next ent.Mutator, m ent.Mutation, info co
 		// transaction in between is not changed without a log entry.
 		im.WhereP(entsql.FieldIn("id", ids...))
 	}
+	// Read (and on PostgreSQL lock) the rows first: their owner before the
+	// change and the versions at which their fields last changed.
+	before, err := loadScopes(ctx, im.Client(), buf.dialect, info, ids, true)
+	if err != nil {
+		return nil, err
+	}
 	if err := m.AddField("version", int64(1)); err != nil {
 		return nil, fmt.Errorf("bump version: %w", err)
 	}
@@ -267,15 +290,73 @@ func updateChange(ctx context.Context, next ent.Mutator, m ent.Mutation, info co
 	if err != nil {
 		return nil, err
 	}
-	rows, err := loadScopes(ctx, im.Client(), buf.dialect, info, ids)
+	after, err := loadScopes(ctx, im.Client(), buf.dialect, info, ids, false)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rows {
-		buf.add(Change{Collection: info.name, ID: r.id, Op: changelog.OpUpsert, Version: r.version,
-			CustomerID: r.customerID, AgentID: r.agentID})
+	changed := changedFields(m)
+	prev := make(map[uuid.UUID]scopeRow, len(before))
+	for _, r := range before {
+		prev[r.id] = r
+	}
+	for _, r := range after {
+		b := prev[r.id]
+		if len(changed) > 0 {
+			fv := b.fieldVersions
+			if fv == nil {
+				fv = map[string]int64{}
+			}
+			for _, f := range changed {
+				fv[f] = r.version
+			}
+			if err := writeFieldVersions(ctx, im.Client(), buf.dialect, info, r.id, fv); err != nil {
+				return nil, err
+			}
+		}
+		c := Change{Collection: info.name, ID: r.id, Op: changelog.OpUpsert, Version: r.version,
+			CustomerID: r.customerID, AgentID: r.agentID}
+		if info.agentCol != "" && !sameUUID(b.agentID, r.agentID) {
+			c.PrevAgentID = b.agentID
+			if c.PrevAgentID == nil {
+				c.PrevAgentID = &uuid.Nil // moved from nobody
+			}
+		}
+		buf.add(c)
 	}
 	return v, nil
+}
+
+// changedFields lists the columns a mutation sets or clears, without the
+// bookkeeping ones.
+func changedFields(m ent.Mutation) []string {
+	var out []string
+	for _, f := range append(m.Fields(), append(m.AddedFields(), m.ClearedFields()...)...) {
+		switch f {
+		case "version", "updated_at", "created_at", "field_versions":
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func writeFieldVersions(ctx context.Context, c *ent.Client, dial string, info collectionInfo, id uuid.UUID, fv map[string]int64) error {
+	b, err := json.Marshal(fv)
+	if err != nil {
+		return err
+	}
+	q, args := entsql.Dialect(dial).Update(info.table).Set("field_versions", string(b)).Where(entsql.EQ("id", id)).Query()
+	if _, err := c.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("record field versions of %s: %w", info.name, err)
+	}
+	return nil
+}
+
+func sameUUID(a, b *uuid.UUID) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 func deleteChange(ctx context.Context, next ent.Mutator, m ent.Mutation, info collectionInfo, buf *changeBuffer) (ent.Value, error) {
@@ -291,7 +372,7 @@ func deleteChange(ctx context.Context, next ent.Mutator, m ent.Mutation, info co
 		return next.Mutate(ctx, m)
 	}
 	im.WhereP(entsql.FieldIn("id", ids...))
-	rows, err := loadScopes(ctx, im.Client(), buf.dialect, info, ids)
+	rows, err := loadScopes(ctx, im.Client(), buf.dialect, info, ids, false)
 	if err != nil {
 		return nil, err
 	}
@@ -307,16 +388,17 @@ func deleteChange(ctx context.Context, next ent.Mutator, m ent.Mutation, info co
 }
 
 type scopeRow struct {
-	id         uuid.UUID
-	version    int64
-	customerID *uuid.UUID
-	agentID    *uuid.UUID
+	id            uuid.UUID
+	version       int64
+	customerID    *uuid.UUID
+	agentID       *uuid.UUID
+	fieldVersions map[string]int64
 }
 
-// loadScopes reads the version and scope keys of records inside the
-// mutation's transaction.
-func loadScopes(ctx context.Context, c *ent.Client, dial string, info collectionInfo, ids []uuid.UUID) ([]scopeRow, error) {
-	cols := []string{"id", "version"}
+// loadScopes reads the version, scope keys and field versions of records
+// inside the mutation's transaction; lock takes row locks on PostgreSQL.
+func loadScopes(ctx context.Context, c *ent.Client, dial string, info collectionInfo, ids []uuid.UUID, lock bool) ([]scopeRow, error) {
+	cols := []string{"id", "version", "field_versions"}
 	if info.customerCol != "" {
 		cols = append(cols, info.customerCol)
 	}
@@ -327,8 +409,11 @@ func loadScopes(ctx context.Context, c *ent.Client, dial string, info collection
 	for i, id := range ids {
 		args[i] = id
 	}
-	query, qargs := entsql.Dialect(dial).Select(cols...).From(entsql.Table(info.table)).
-		Where(entsql.In("id", args...)).Query()
+	sel := entsql.Dialect(dial).Select(cols...).From(entsql.Table(info.table)).Where(entsql.In("id", args...))
+	if lock && dial == dialect.Postgres {
+		sel.ForUpdate()
+	}
+	query, qargs := sel.Query()
 	rows, err := c.QueryContext(ctx, query, qargs...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s scopes: %w", info.name, err)
@@ -338,9 +423,10 @@ func loadScopes(ctx context.Context, c *ent.Client, dial string, info collection
 	for rows.Next() {
 		var (
 			r        scopeRow
+			fv       []byte
 			cust, ag uuid.NullUUID
 		)
-		dest := []any{&r.id, &r.version}
+		dest := []any{&r.id, &r.version, &fv}
 		if info.customerCol != "" {
 			dest = append(dest, &cust)
 		}
@@ -349,6 +435,11 @@ func loadScopes(ctx context.Context, c *ent.Client, dial string, info collection
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("scan %s scope: %w", info.name, err)
+		}
+		if len(fv) > 0 {
+			if err := json.Unmarshal(fv, &r.fieldVersions); err != nil {
+				return nil, fmt.Errorf("field versions of %s %s: %w", info.name, r.id, err)
+			}
 		}
 		if cust.Valid {
 			r.customerID = &cust.UUID
@@ -383,6 +474,25 @@ func asInt64(v ent.Value) int64 {
 		return int64(n)
 	}
 	return 0
+}
+
+// Agents is the change-log collection of scope events of agents; it
+// carries no record data.
+const Agents = "agents"
+
+// RecordEvent appends an event that is not a row change — an agent moving
+// between teams — to the transaction's change log. It must run inside
+// WithTx with the ctx it gave.
+func RecordEvent(ctx context.Context, c Change) error {
+	buf, _ := ctx.Value(changeKey{}).(*changeBuffer)
+	if buf == nil {
+		return ErrOutsideTx
+	}
+	if c.Op == "" {
+		c.Op = changelog.OpUpsert
+	}
+	buf.add(c)
+	return nil
 }
 
 // Listener is told of every committed batch of changes, after commit.

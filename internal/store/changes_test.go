@@ -251,3 +251,63 @@ func mustTx(t *testing.T, db *store.DB, fn func(ctx context.Context, tx *ent.Tx)
 // sys is the context of the server's own work: these tests exercise
 // storage beneath the access rules.
 func sys() context.Context { return auth.SystemContext(context.Background()) }
+
+func TestFieldVersionsAndMoves(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := sys()
+		var a1, a2 *ent.Agent
+		var cust *ent.Customer
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) (err error) {
+			if a1, err = tx.Agent.Create().SetUsername("a1").SetPasswordHash("!").Save(ctx); err != nil {
+				return err
+			}
+			if a2, err = tx.Agent.Create().SetUsername("a2").SetPasswordHash("!").Save(ctx); err != nil {
+				return err
+			}
+			cust, err = tx.Customer.Create().SetName("王芳").SetAgentID(a1.ID).Save(ctx)
+			return err
+		})
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.UpdateOneID(cust.ID).SetOccupation("教师").Exec(ctx)
+		})
+		after := maxSeq(t, db)
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.UpdateOneID(cust.ID).SetAgentID(a2.ID).SetTags([]string{"vip"}).Exec(ctx)
+		})
+		got, err := db.Client.Customer.Get(ctx, cust.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int64{"occupation": 2, "agent_id": 3, "tags": 3}
+		if diff := cmp.Diff(want, got.FieldVersions); diff != "" {
+			t.Errorf("field versions (-want +got):\n%s", diff)
+		}
+		e, err := db.Client.ChangeLog.Query().Where(changelog.IDGT(after)).Only(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.PrevAgentID == nil || *e.PrevAgentID != a1.ID || e.AgentID == nil || *e.AgentID != a2.ID {
+			t.Errorf("move entry prev=%v agent=%v, want %v → %v", e.PrevAgentID, e.AgentID, a1.ID, a2.ID)
+		}
+		// An update that keeps the owner records no move.
+		after = maxSeq(t, db)
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.UpdateOneID(cust.ID).SetOccupation("医生").Exec(ctx)
+		})
+		e, _ = db.Client.ChangeLog.Query().Where(changelog.IDGT(after)).Only(ctx)
+		if e.PrevAgentID != nil {
+			t.Errorf("plain update recorded a move from %v", e.PrevAgentID)
+		}
+		// A scope event of an agent.
+		team := uuid.New()
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			return store.RecordEvent(ctx, store.Change{Collection: store.Agents, ID: a1.ID, AgentID: &a1.ID, TeamID: &team})
+		})
+		if n := db.Client.ChangeLog.Query().Where(changelog.Collection(store.Agents), changelog.TeamID(team)).CountX(ctx); n != 1 {
+			t.Errorf("scope events logged: %d, want 1", n)
+		}
+		if err := store.RecordEvent(context.Background(), store.Change{}); !errors.Is(err, store.ErrOutsideTx) {
+			t.Errorf("RecordEvent outside WithTx: %v", err)
+		}
+	})
+}
