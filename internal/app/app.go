@@ -95,6 +95,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 	h, err := httpapi.NewHandler(httpapi.Deps{
 		DB:            db,
 		Auth:          authSvc,
+		PII:           protector,
 		Logger:        logger,
 		Clock:         clk,
 		Registry:      reg,

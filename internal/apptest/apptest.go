@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -40,12 +41,13 @@ var Start = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC) // Monday 10:00 in Sha
 
 // Env is a running server.
 type Env struct {
-	URL   string
-	App   *app.App
-	Clock *clock.Fake
-	Logs  *Logs
-	spec  *openapi3.T
-	srv   *httptest.Server
+	URL     string
+	DataDir string // the SQLite files live here
+	App     *app.App
+	Clock   *clock.Fake
+	Logs    *Logs
+	spec    *openapi3.T
+	srv     *httptest.Server
 }
 
 // Logs captures the server's log lines.
@@ -92,6 +94,9 @@ func New(t testing.TB, dial string) *Env {
 	}
 	cfg.DataDir = t.TempDir()
 	cfg.DatabaseURL = storetest.URL(t, dial)
+	if dial == dialect.SQLite {
+		cfg.DatabaseURL = "sqlite:" + filepath.Join(cfg.DataDir, "agentdesk.db")
+	}
 	cfg.JWTSigningKey = pemKey
 	cfg.EncryptionKey = pii.NewKey()
 	logs := &Logs{}
@@ -107,7 +112,7 @@ func New(t testing.TB, dial string) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{URL: srv.URL, App: a, Clock: clk, Logs: logs, spec: spec, srv: srv}
+	return &Env{URL: srv.URL, DataDir: cfg.DataDir, App: a, Clock: clk, Logs: logs, spec: spec, srv: srv}
 }
 
 // Sys is a context with the server's own rights, for fixtures.

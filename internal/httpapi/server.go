@@ -17,8 +17,11 @@ import (
 	agentdesk "github.com/agentdesk/agentdesk"
 	"github.com/agentdesk/agentdesk/api"
 	"github.com/agentdesk/agentdesk/internal/apperr"
+	"github.com/agentdesk/agentdesk/internal/audit"
 	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/clock"
+	"github.com/agentdesk/agentdesk/internal/customer"
+	"github.com/agentdesk/agentdesk/internal/pii"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
 
@@ -26,6 +29,7 @@ import (
 type Deps struct {
 	DB            *store.DB
 	Auth          *auth.Service
+	PII           *pii.Protector
 	Logger        *slog.Logger
 	Clock         clock.Clock
 	Registry      *prometheus.Registry
@@ -36,11 +40,12 @@ type Deps struct {
 // Server implements the generated strict server interface: it translates
 // HTTP to calls of the capability packages and back.
 type Server struct {
-	db    *store.DB
-	auth  *auth.Service
-	log   *slog.Logger
-	clock clock.Clock
-	reg   *prometheus.Registry
+	db        *store.DB
+	auth      *auth.Service
+	customers *customer.Service
+	log       *slog.Logger
+	clock     clock.Clock
+	reg       *prometheus.Registry
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -61,8 +66,8 @@ func Spec() (*openapi3.T, error) {
 // NewHandler builds the whole HTTP stack: middleware, spec validation, the
 // generated routes and the infrastructure routes.
 func NewHandler(d Deps) (http.Handler, error) {
-	if d.DB == nil || d.Auth == nil || d.Logger == nil || d.Registry == nil {
-		return nil, errors.New("httpapi: DB, Auth, Logger and Registry are required")
+	if d.DB == nil || d.Auth == nil || d.PII == nil || d.Logger == nil || d.Registry == nil {
+		return nil, errors.New("httpapi: DB, Auth, PII, Logger and Registry are required")
 	}
 	if d.Clock == nil {
 		d.Clock = clock.System{}
@@ -110,7 +115,11 @@ func NewHandler(d Deps) (http.Handler, error) {
 		authn,
 		validator,
 	)
-	s := &Server{db: d.DB, auth: d.Auth, log: d.Logger, clock: d.Clock, reg: d.Registry}
+	recorder := audit.New(d.DB.Client, d.Clock)
+	s := &Server{
+		db: d.DB, auth: d.Auth, log: d.Logger, clock: d.Clock, reg: d.Registry,
+		customers: customer.NewService(d.DB, d.PII, d.Clock, recorder),
+	}
 	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{withRequest}))
 	// The docs bundle is a static asset outside the contract.
 	e.GET(RedocJSPath, RedocJS)

@@ -21,6 +21,7 @@ import (
 	"github.com/agentdesk/agentdesk/internal/clock"
 	"github.com/agentdesk/agentdesk/internal/httpapi"
 	"github.com/agentdesk/agentdesk/internal/obs"
+	"github.com/agentdesk/agentdesk/internal/pii"
 	"github.com/agentdesk/agentdesk/internal/store"
 	"github.com/agentdesk/agentdesk/internal/store/storetest"
 )
@@ -71,7 +72,7 @@ func startServerTB(t testing.TB, db *store.DB) *testServer {
 		t.Fatal(err)
 	}
 	h, err := httpapi.NewHandler(httpapi.Deps{
-		DB: db, Auth: svc, Logger: logger, Registry: prometheus.NewRegistry(),
+		DB: db, Auth: svc, PII: testPII(t), Logger: logger, Registry: prometheus.NewRegistry(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +218,7 @@ func TestScenarios(t *testing.T) {
 			{name: "wrong password", method: "POST", path: "/v1/auth/login", header: jsonCT,
 				body: `{"username":"agent1","password":"secret-password"}`, wantStatus: 401,
 				wantType: "application/problem+json", wantProblem: "/unauthenticated"},
-			{name: "later endpoint answers 501", method: "GET", path: "/v1/toolkit/items", header: bearer, wantStatus: 501,
+			{name: "later endpoint answers 501", method: "GET", path: "/v1/webhooks", header: bearer, wantStatus: 501,
 				wantType: "application/problem+json", wantProblem: "/not-implemented"},
 			{name: "panic becomes 500 without details", method: "GET", path: "/v1/test/panic", wantStatus: 500,
 				wantType: "application/problem+json", wantProblem: "/internal"},
@@ -308,4 +309,17 @@ func FuzzLoginBody(f *testing.F) {
 			t.Fatalf("status %d for body %q: %s", res.status, body, res.body)
 		}
 	})
+}
+
+func testPII(t testing.TB) *pii.Protector {
+	t.Helper()
+	k, err := pii.ParseKey(pii.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pii.NewSingle(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
