@@ -195,6 +195,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ClaimsColumns[12]},
 			},
+			{
+				Name:    "claim_agent_id_filed_at",
+				Unique:  false,
+				Columns: []*schema.Column{ClaimsColumns[6], ClaimsColumns[12]},
+			},
 		},
 	}
 	// ComplaintsColumns holds the columns for the "complaints" table.
@@ -257,6 +262,11 @@ var (
 				Name:    "complaint_received_at",
 				Unique:  false,
 				Columns: []*schema.Column{ComplaintsColumns[12]},
+			},
+			{
+				Name:    "complaint_agent_id_received_at",
+				Unique:  false,
+				Columns: []*schema.Column{ComplaintsColumns[5], ComplaintsColumns[12]},
 			},
 		},
 	}
@@ -552,6 +562,16 @@ var (
 				Name:    "interaction_type_received_at",
 				Unique:  false,
 				Columns: []*schema.Column{InteractionsColumns[7], InteractionsColumns[11]},
+			},
+			{
+				Name:    "interaction_agent_id_received_at",
+				Unique:  false,
+				Columns: []*schema.Column{InteractionsColumns[5], InteractionsColumns[11]},
+			},
+			{
+				Name:    "interaction_received_at_type_answers_interaction_id_first_response_at_agent_id_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{InteractionsColumns[11], InteractionsColumns[7], InteractionsColumns[13], InteractionsColumns[12], InteractionsColumns[5], InteractionsColumns[17]},
 			},
 		},
 	}
@@ -945,6 +965,16 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{TasksColumns[12], TasksColumns[13]},
 			},
+			{
+				Name:    "task_agent_id_due_at",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[5], TasksColumns[13]},
+			},
+			{
+				Name:    "task_due_at_plan_step_id_status_completed_at_agent_id_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[13], TasksColumns[6], TasksColumns[12], TasksColumns[14], TasksColumns[5], TasksColumns[19]},
+			},
 		},
 	}
 	// TeamsColumns holds the columns for the "teams" table.
@@ -1052,9 +1082,9 @@ var (
 		PrimaryKey: []*schema.Column{ToolkitUsagesColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "toolkitusage_used_at",
+				Name:    "toolkitusage_used_at_interaction_id_agent_id_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{ToolkitUsagesColumns[7]},
+				Columns: []*schema.Column{ToolkitUsagesColumns[7], ToolkitUsagesColumns[5], ToolkitUsagesColumns[3], ToolkitUsagesColumns[4]},
 			},
 			{
 				Name:    "toolkitusage_interaction_id",

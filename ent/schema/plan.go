@@ -148,5 +148,11 @@ func (Task) Edges() []ent.Edge {
 
 // Indexes of Task.
 func (Task) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("customer_id"), index.Fields("status", "due_at")}
+	return []ent.Index{
+		index.Fields("customer_id"),
+		index.Fields("status", "due_at"),
+		index.Fields("agent_id", "due_at"),
+		// Covers the key-node coverage KPI.
+		index.Fields("due_at", "plan_step_id", "status", "completed_at", "agent_id", "customer_id"),
+	}
 }

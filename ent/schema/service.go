@@ -47,7 +47,13 @@ func (Interaction) Edges() []ent.Edge {
 
 // Indexes of Interaction.
 func (Interaction) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("customer_id", "received_at"), index.Fields("type", "received_at")}
+	return []ent.Index{
+		index.Fields("customer_id", "received_at"),
+		index.Fields("type", "received_at"),
+		index.Fields("agent_id", "received_at"),
+		// Covers the first-response KPIs without reading the content.
+		index.Fields("received_at", "type", "answers_interaction_id", "first_response_at", "agent_id", "customer_id"),
+	}
 }
 
 // Complaint is a customer complaint and its workflow, with the seeds' SLA
@@ -94,7 +100,7 @@ func (Complaint) Edges() []ent.Edge {
 
 // Indexes of Complaint.
 func (Complaint) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("customer_id"), index.Fields("status"), index.Fields("received_at")}
+	return []ent.Index{index.Fields("customer_id"), index.Fields("status"), index.Fields("received_at"), index.Fields("agent_id", "received_at")}
 }
 
 // Claim is claim assistance for a customer: filed → accepted → documents
@@ -138,7 +144,7 @@ func (Claim) Edges() []ent.Edge {
 
 // Indexes of Claim.
 func (Claim) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("customer_id"), index.Fields("status"), index.Fields("filed_at")}
+	return []ent.Index{index.Fields("customer_id"), index.Fields("status"), index.Fields("filed_at"), index.Fields("agent_id", "filed_at")}
 }
 
 // CalendarDay overrides the default working-day rule (Monday to Friday) for

@@ -117,5 +117,9 @@ func (ToolkitUsage) Fields() []ent.Field {
 
 // Indexes of ToolkitUsage.
 func (ToolkitUsage) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("used_at"), index.Fields("interaction_id"), index.Fields("task_id")}
+	return []ent.Index{
+		index.Fields("used_at", "interaction_id", "agent_id", "customer_id"),
+		index.Fields("interaction_id"),
+		index.Fields("task_id"),
+	}
 }
