@@ -101,6 +101,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		Registry:      reg,
 		BodyLimit:     cfg.BodyLimit,
 		BulkBodyLimit: cfg.BulkBodyLimit,
+		CORSOrigins:   cfg.CORSOrigins,
+		RateLimit:     cfg.RateLimit,
+		RateBurst:     cfg.RateBurst,
 	})
 	if err != nil {
 		db.Close()

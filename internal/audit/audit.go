@@ -6,9 +6,13 @@ package audit
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/auditentry"
+	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/clock"
 	"github.com/agentdesk/agentdesk/internal/obs"
@@ -51,7 +55,7 @@ func record(ctx context.Context, c *ent.Client, clk clock.Clock, e Entry) error 
 		case auth.KindAgent:
 			kind, actor = auditentry.ActorKindAgent, v.AgentID.String()
 		case auth.KindIntegrator:
-			kind, actor = auditentry.ActorKindIntegrator, v.ClientID
+			kind, actor = auditentry.ActorKindIntegrator, v.ClientPK.String()
 		}
 	}
 	err := c.AuditEntry.Create().SetAt(clk.Now()).SetActorKind(kind).SetActorID(actor).
@@ -61,4 +65,45 @@ func record(ctx context.Context, c *ent.Client, clk clock.Clock, e Entry) error 
 		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}
 	return nil
+}
+
+// Filter narrows List.
+type Filter struct {
+	ActorID, SubjectID string
+	From, To           *time.Time
+	Before             *uuid.UUID // the cursor: entries older than this one
+	Limit              int
+}
+
+// List returns audit entries, newest first, for admins.
+func (r *Recorder) List(ctx context.Context, f Filter) ([]*ent.AuditEntry, error) {
+	v, ok := auth.ViewerFrom(ctx)
+	if !ok || !v.IsAdmin() {
+		return nil, apperr.Forbidden("the audit trail is for admins")
+	}
+	q := r.client.AuditEntry.Query()
+	if f.ActorID != "" {
+		q.Where(auditentry.ActorID(f.ActorID))
+	}
+	if f.SubjectID != "" {
+		q.Where(auditentry.SubjectID(f.SubjectID))
+	}
+	if f.From != nil {
+		q.Where(auditentry.AtGTE(*f.From))
+	}
+	if f.To != nil {
+		q.Where(auditentry.AtLT(*f.To))
+	}
+	if f.Before != nil {
+		q.Where(auditentry.IDLT(*f.Before))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := q.Order(ent.Desc(auditentry.FieldID)).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list audit entries: %w", err)
+	}
+	return rows, nil
 }

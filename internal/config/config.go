@@ -28,6 +28,8 @@ type Config struct {
 	BodyLimit       int64         `env:"AGENTDESK_BODY_LIMIT" envDefault:"1048576"`
 	BulkBodyLimit   int64         `env:"AGENTDESK_BULK_BODY_LIMIT" envDefault:"33554432"`
 	CORSOrigins     []string      `env:"AGENTDESK_CORS_ORIGINS" envSeparator:","`
+	RateLimit       float64       `env:"AGENTDESK_RATE_LIMIT" envDefault:"50"`
+	RateBurst       int           `env:"AGENTDESK_RATE_BURST" envDefault:"100"`
 
 	// Demo is set by `serve --demo`, not by the environment.
 	Demo bool `env:"-"`
@@ -53,6 +55,9 @@ func (c Config) validate() error {
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		errs = append(errs, errors.New("DATABASE_URL must start with postgres://, postgresql:// or sqlite:"))
+	}
+	if c.RateLimit < 0 || c.RateBurst < 1 {
+		errs = append(errs, errors.New("AGENTDESK_RATE_LIMIT must not be negative and AGENTDESK_RATE_BURST must be positive"))
 	}
 	if _, err := c.SlogLevel(); err != nil {
 		errs = append(errs, err)

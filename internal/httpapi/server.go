@@ -35,6 +35,9 @@ type Deps struct {
 	Registry      *prometheus.Registry
 	BodyLimit     int64 // bytes; 1 MiB when 0
 	BulkBodyLimit int64 // bytes, for sync and batch endpoints; 32 MiB when 0
+	CORSOrigins   []string
+	RateLimit     float64 // requests per second per caller; 0 disables
+	RateBurst     int
 }
 
 // Server implements the generated strict server interface: it translates
@@ -43,6 +46,7 @@ type Server struct {
 	db        *store.DB
 	auth      *auth.Service
 	customers *customer.Service
+	audit     *audit.Recorder
 	log       *slog.Logger
 	clock     clock.Clock
 	reg       *prometheus.Registry
@@ -108,17 +112,20 @@ func NewHandler(d Deps) (http.Handler, error) {
 		metrics,
 		Recover(d.Logger),
 		SecurityHeaders(),
+		CORS(d.CORSOrigins),
 		BodyLimit(d.BodyLimit, map[string]int64{
 			"/v1/sync/":              d.BulkBodyLimit,
 			"/v1/integrations/batch": d.BulkBodyLimit,
 		}),
 		authn,
+		RateLimit(d.RateLimit, d.RateBurst, d.Clock),
 		validator,
 	)
 	recorder := audit.New(d.DB.Client, d.Clock)
 	s := &Server{
 		db: d.DB, auth: d.Auth, log: d.Logger, clock: d.Clock, reg: d.Registry,
 		customers: customer.NewService(d.DB, d.PII, d.Clock, recorder),
+		audit:     recorder,
 	}
 	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{withRequest}))
 	// The docs bundle is a static asset outside the contract.

@@ -55,7 +55,7 @@ type testServer struct {
 // that panics (no route of the product does).
 func startServer(t *testing.T, db *store.DB) *testServer { return startServerTB(t, db) }
 
-func startServerTB(t testing.TB, db *store.DB) *testServer {
+func startServerTB(t testing.TB, db *store.DB, tweaks ...func(*httpapi.Deps)) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := obs.NewLogger(logs, -4)
@@ -71,9 +71,13 @@ func startServerTB(t testing.TB, db *store.DB) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := httpapi.NewHandler(httpapi.Deps{
+	deps := httpapi.Deps{
 		DB: db, Auth: svc, PII: testPII(t), Logger: logger, Registry: prometheus.NewRegistry(),
-	})
+	}
+	for _, tw := range tweaks {
+		tw(&deps)
+	}
+	h, err := httpapi.NewHandler(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
