@@ -19,6 +19,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/toolkitrevision"
 	"github.com/agentdesk/agentdesk/ent/toolkitusage"
 	"github.com/agentdesk/agentdesk/internal/auth"
+	"github.com/agentdesk/agentdesk/internal/plan"
 	"github.com/agentdesk/agentdesk/internal/pii"
 )
 
@@ -277,6 +278,13 @@ func checkToolkit(t *testing.T, c *ent.Client) {
 	for _, s := range scenarios {
 		if !published[s] {
 			t.Errorf("no published toolkit item for scenario %s", s)
+		}
+	}
+	// The built-in plan rules cite these items: the demo publishes them.
+	for _, key := range plan.BuiltinToolkitKeys() {
+		it, err := c.ToolkitItem.Query().Where(toolkititem.Key(key)).Only(ctx)
+		if err != nil || it.Status != toolkititem.StatusPublished || it.Locale != toolkititem.LocaleZhCN {
+			t.Errorf("toolkit item %s that a built-in plan rule cites: %v, %v", key, it, err)
 		}
 	}
 	if len(kinds) != 4 || drafts != 1 || retired < 1 || english < 2 {
