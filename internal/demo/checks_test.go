@@ -19,8 +19,8 @@ import (
 	"github.com/agentdesk/agentdesk/ent/toolkitrevision"
 	"github.com/agentdesk/agentdesk/ent/toolkitusage"
 	"github.com/agentdesk/agentdesk/internal/auth"
-	"github.com/agentdesk/agentdesk/internal/plan"
 	"github.com/agentdesk/agentdesk/internal/pii"
+	"github.com/agentdesk/agentdesk/internal/plan"
 )
 
 // The checks of TestLoad, one per part of the data set.
