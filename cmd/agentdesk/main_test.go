@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -104,6 +105,8 @@ func TestServeDemo(t *testing.T) {
 		if !strings.Contains(out, "demo password: ") || !strings.Contains(out, "listening on http://"+addr) {
 			t.Errorf("serve output: %q", out)
 		}
+		password := strings.TrimSpace(strings.SplitN(strings.SplitN(out, "demo password: ", 2)[1], "\n", 2)[0])
+		readDemoBook(t, "http://"+addr, password)
 		cancel()
 		select {
 		case err := <-done:
@@ -123,6 +126,12 @@ func TestServeDemo(t *testing.T) {
 		for _, f := range []string{"jwt-signing-key.pem", "encryption.key", "demo-password"} {
 			if _, err := os.Stat(filepath.Join(dataDir, f)); err != nil {
 				t.Errorf("secret %s: %v", f, err)
+			}
+		}
+		// Personal data never reaches the log, even after reading it.
+		for _, re := range []*regexp.Regexp{regexp.MustCompile(`\b1[3-9][0-9]{9}\b`), regexp.MustCompile(`\b[0-9]{17}[0-9X]\b`)} {
+			if m := re.FindString(stderr.String()); m != "" {
+				t.Errorf("the log holds a phone or ID number: %s", m)
 			}
 		}
 		var again bytes.Buffer
@@ -189,4 +198,48 @@ func (w *syncWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
+}
+
+// readDemoBook logs in as agent1 and reads the book and one customer in
+// full, as an agent's app would.
+func readDemoBook(t *testing.T, base, password string) {
+	t.Helper()
+	post := func(path, body string) map[string]any {
+		res, err := http.Post(base+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != 200 {
+			t.Fatalf("POST %s: %d %v", path, res.StatusCode, err)
+		}
+		return out
+	}
+	get := func(path, token string) map[string]any {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %v", path, res.StatusCode, err)
+		}
+		return out
+	}
+	pair := post("/v1/auth/login", `{"username":"agent1","password":"`+password+`"}`)
+	token, _ := pair["access_token"].(string)
+	page := get("/v1/customers?limit=5", token)
+	items, _ := page["items"].([]any)
+	if len(items) == 0 {
+		t.Fatal("agent1's demo book is empty")
+	}
+	first, _ := items[0].(map[string]any)
+	one := get("/v1/customers/"+first["id"].(string), token)
+	if phone, _ := one["phone"].(string); len(phone) != 11 {
+		t.Errorf("agent1 does not see the customer's phone: %v", one["phone"])
+	}
 }

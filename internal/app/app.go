@@ -26,6 +26,7 @@ import (
 	"github.com/agentdesk/agentdesk/internal/demo"
 	"github.com/agentdesk/agentdesk/internal/httpapi"
 	"github.com/agentdesk/agentdesk/internal/pii"
+	"github.com/agentdesk/agentdesk/internal/plan"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
 
@@ -39,7 +40,16 @@ type App struct {
 	Signer  crypto.Signer
 	Auth    *auth.Service
 	handler http.Handler
+	// recompute keeps portraits and service plans current; Serve runs it.
+	recompute *plan.Recomputer
 }
+
+// Background recompute of portraits and plans: the interval between
+// rounds (commits of this process wake it sooner) and its concurrency.
+const (
+	recomputeInterval = time.Minute
+	recomputeWorkers  = 2
+)
 
 // OpenDatabase opens the configured database (SQLite in the data
 // directory unless DATABASE_URL says otherwise).
@@ -61,13 +71,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 	if err != nil {
 		return nil, fmt.Errorf("AGENTDESK_JWT_SIGNING_KEY: %w", err)
 	}
-	key, err := pii.ParseKey(cfg.EncryptionKey)
+	protector, err := pii.ParseKeyring(cfg.EncryptionKey)
 	if err != nil {
 		return nil, fmt.Errorf("AGENTDESK_ENCRYPTION_KEY: %w", err)
 	}
-	protector, err := pii.NewSingle(key)
-	if err != nil {
-		return nil, err
+	var previous []crypto.Signer
+	for _, k := range cfg.JWTPreviousKeys {
+		p, err := auth.LoadSigningKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("AGENTDESK_JWT_PREVIOUS_KEYS: %w", err)
+		}
+		previous = append(previous, p)
 	}
 	db, err := OpenDatabase(ctx, cfg, clk)
 	if err != nil {
@@ -78,8 +92,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	logger.Info("database ready", "dialect", db.Dialect)
+	if added, err := plan.EnsureBuiltins(auth.SystemContext(ctx), db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("built-in plan rules: %w", err)
+	} else if added > 0 {
+		logger.Info("built-in plan rules stored", "added", added)
+	}
+	recompute := plan.NewRecomputer(db, clk, logger, recomputeWorkers)
 
-	tokens, err := auth.NewTokens(signer, clk, auth.TokenOptions{})
+	tokens, err := auth.NewTokens(signer, clk, auth.TokenOptions{Previous: previous})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -104,12 +125,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		CORSOrigins:   cfg.CORSOrigins,
 		RateLimit:     cfg.RateLimit,
 		RateBurst:     cfg.RateBurst,
+		Recomputer:    recompute,
 	})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &App{cfg: cfg, log: logger, clock: clk, DB: db, PII: protector, Signer: signer, Auth: authSvc, handler: h}, nil
+	return &App{cfg: cfg, log: logger, clock: clk, DB: db, PII: protector, Signer: signer, Auth: authSvc, handler: h,
+		recompute: recompute}, nil
 }
 
 // Handler is the HTTP handler of the whole API.
@@ -126,6 +149,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	stopRecompute := a.startRecompute(ctx)
+	defer stopRecompute()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("serving", "addr", ln.Addr().String(), "config", a.cfg)
@@ -147,6 +172,30 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
+// RunRecompute keeps portraits and service plans current until ctx ends:
+// it recomputes the customers whose inputs changed and sweeps the book
+// when the rules, the published toolkit or the day change.
+func (a *App) RunRecompute(ctx context.Context) error {
+	return a.recompute.Run(ctx, recomputeInterval)
+}
+
+// startRecompute runs RunRecompute in the background; the function it
+// returns stops it and waits for it to finish.
+func (a *App) startRecompute(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.RunRecompute(ctx); err != nil {
+			a.log.Error("recompute portraits and plans stopped", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
 
@@ -161,6 +210,17 @@ func (a *App) LoadDemo(ctx context.Context, out io.Writer) error {
 	if sum.Loaded {
 		a.log.Info("demo data loaded", "customers", sum.Customers, "policies", sum.Policies,
 			"duration_ms", time.Since(start).Milliseconds())
+	}
+	// Portraits and service plans at once, rather than at the first round
+	// of the background recompute.
+	start = time.Now()
+	st, err := a.recompute.RunOnce(ctx)
+	if err != nil {
+		return fmt.Errorf("demo data: recompute portraits and plans: %w", err)
+	}
+	if st.Customers > 0 {
+		a.log.Info("demo portraits and plans computed", "customers", st.Customers, "portraits_written", st.PortraitsWritten,
+			"plans_written", st.PlansWritten, "duration_ms", time.Since(start).Milliseconds())
 	}
 	fmt.Fprintf(out, "demo accounts: agent1, agent2, lead1 (team A), agent3 (team B), admin; integrator client demo-integrator\n")
 	fmt.Fprintf(out, "demo password: %s\n", a.cfg.DemoPassword)

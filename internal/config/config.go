@@ -18,6 +18,7 @@ type Config struct {
 	DatabaseURL     string        `env:"DATABASE_URL"`
 	DataDir         string        `env:"AGENTDESK_DATA_DIR" envDefault:"./data"`
 	JWTSigningKey   string        `env:"AGENTDESK_JWT_SIGNING_KEY"`
+	JWTPreviousKeys []string      `env:"AGENTDESK_JWT_PREVIOUS_KEYS" envSeparator:";"`
 	EncryptionKey   string        `env:"AGENTDESK_ENCRYPTION_KEY"`
 	DemoPassword    string        `env:"AGENTDESK_DEMO_PASSWORD"`
 	FCMProjectID    string        `env:"AGENTDESK_FCM_PROJECT_ID"`
@@ -91,12 +92,15 @@ func (c Config) LogValue() slog.Value {
 		slog.String("database_url", redactURL(c.DatabaseURL)),
 		slog.String("data_dir", c.DataDir),
 		slog.String("jwt_signing_key", mask(c.JWTSigningKey)),
+		slog.Int("jwt_previous_keys", len(c.JWTPreviousKeys)),
 		slog.String("encryption_key", mask(c.EncryptionKey)),
 		slog.String("demo_password", mask(c.DemoPassword)),
 		slog.String("fcm_project_id", c.FCMProjectID),
 		slog.String("fcm_credentials", mask(c.FCMCredentials)),
 		slog.String("fcm_endpoint", c.FCMEndpoint),
 		slog.String("log_level", c.LogLevel),
+		slog.Any("cors_origins", c.CORSOrigins),
+		slog.Float64("rate_limit", c.RateLimit),
 		slog.Bool("demo", c.Demo),
 	)
 }

@@ -283,6 +283,10 @@ func (s *Service) Erase(ctx context.Context, id uuid.UUID, ifMatch *int64) error
 	if err != nil {
 		return err
 	}
+	// Out of scope is not found, whoever asks: no existence leak.
+	if _, err := s.Get(ctx, id); err != nil {
+		return err
+	}
 	if !v.IsAdmin() {
 		return apperr.Forbidden("only an admin erases a customer")
 	}

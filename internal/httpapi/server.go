@@ -16,12 +16,15 @@ import (
 
 	agentdesk "github.com/agentdesk/agentdesk"
 	"github.com/agentdesk/agentdesk/api"
+	"github.com/agentdesk/agentdesk/internal/account"
 	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/audit"
 	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/clock"
 	"github.com/agentdesk/agentdesk/internal/customer"
 	"github.com/agentdesk/agentdesk/internal/pii"
+	"github.com/agentdesk/agentdesk/internal/plan"
+	"github.com/agentdesk/agentdesk/internal/quality"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
 
@@ -38,6 +41,13 @@ type Deps struct {
 	CORSOrigins   []string
 	RateLimit     float64 // requests per second per caller; 0 disables
 	RateBurst     int
+	// Calendar is the working-day calendar of the complaint clocks; when
+	// nil, NewHandler loads it from the database. It refreshes itself from
+	// the database when used (see quality.Calendar.Refresh).
+	Calendar *quality.Calendar
+	// Recomputer keeps portraits and plans current in the background; when
+	// set, plan-rule and toolkit changes wake it at once.
+	Recomputer *plan.Recomputer
 }
 
 // Server implements the generated strict server interface: it translates
@@ -46,10 +56,14 @@ type Server struct {
 	db        *store.DB
 	auth      *auth.Service
 	customers *customer.Service
+	quality   *quality.Service
+	calendar  *quality.Calendar
 	audit     *audit.Recorder
+	accounts  *account.Service
 	log       *slog.Logger
 	clock     clock.Clock
 	reg       *prometheus.Registry
+	recompute *plan.Recomputer
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -102,6 +116,12 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Calendar == nil {
+		d.Calendar, err = quality.LoadCalendar(context.Background(), d.DB, quality.CalendarOptions{Clock: d.Clock})
+		if err != nil {
+			return nil, err
+		}
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -125,7 +145,11 @@ func NewHandler(d Deps) (http.Handler, error) {
 	s := &Server{
 		db: d.DB, auth: d.Auth, log: d.Logger, clock: d.Clock, reg: d.Registry,
 		customers: customer.NewService(d.DB, d.PII, d.Clock, recorder),
+		quality:   quality.NewService(d.DB, d.Calendar, d.Clock),
+		calendar:  d.Calendar,
 		audit:     recorder,
+		accounts:  account.NewService(d.DB, d.Auth, d.Clock),
+		recompute: d.Recomputer,
 	}
 	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{withRequest}))
 	// The docs bundle is a static asset outside the contract.

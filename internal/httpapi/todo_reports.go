@@ -10,11 +10,6 @@ import (
 // yet: each answers 501. An implementation replaces the stub with a
 // handler in reports.go.
 
-// GetKpiReport is not implemented yet.
-func (s *Server) GetKpiReport(ctx context.Context, request api.GetKpiReportRequestObject) (api.GetKpiReportResponseObject, error) {
-	return nil, notImplemented("GetKpiReport")
-}
-
 // GetReminderReport is not implemented yet.
 func (s *Server) GetReminderReport(ctx context.Context, request api.GetReminderReportRequestObject) (api.GetReminderReportResponseObject, error) {
 	return nil, notImplemented("GetReminderReport")

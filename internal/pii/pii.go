@@ -178,3 +178,41 @@ func MaskIDNumber(s string) string {
 	}
 	return strings.Repeat("*", len(r)-4) + string(r[len(r)-4:])
 }
+
+// ParseKeyring reads AGENTDESK_ENCRYPTION_KEY: either one base64 key (id
+// "k1") or a comma-separated list of "<id>:<base64>" entries, the first
+// being the current key and the others older keys kept to decrypt what
+// they sealed. The search-hash key must never change, so it is the key
+// "k1" when present, else the last (oldest) entry.
+func ParseKeyring(s string) (*Protector, error) {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, ":") {
+		k, err := ParseKey(s)
+		if err != nil {
+			return nil, err
+		}
+		return NewSingle(k)
+	}
+	keys := map[string][]byte{}
+	var order []string
+	for _, part := range strings.Split(s, ",") {
+		id, b64, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok || id == "" {
+			return nil, errors.New("pii: key list entries are <id>:<base64>")
+		}
+		k, err := ParseKey(b64)
+		if err != nil {
+			return nil, fmt.Errorf("pii: key %s: %w", id, err)
+		}
+		if _, dup := keys[id]; dup {
+			return nil, fmt.Errorf("pii: key id %s twice", id)
+		}
+		keys[id] = k
+		order = append(order, id)
+	}
+	hashID := order[len(order)-1]
+	if _, ok := keys["k1"]; ok {
+		hashID = "k1"
+	}
+	return New(order[0], keys, hashID)
+}

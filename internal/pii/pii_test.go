@@ -100,3 +100,30 @@ func FuzzDecrypt(f *testing.F) {
 		_, _ = p.Decrypt("phone", s) // must not panic
 	})
 }
+
+func TestParseKeyring(t *testing.T) {
+	k1, k2 := NewKey(), NewKey()
+	single, err := ParseKeyring(k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, _ := single.Encrypt("phone", "13800138000")
+	ring, err := ParseKeyring("k2:" + k2 + ",k1:" + k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ring.Decrypt("phone", ct); err != nil || got != "13800138000" {
+		t.Fatalf("old ciphertext with the ring: %q %v", got, err)
+	}
+	if ct2, _ := ring.Encrypt("phone", "x"); !strings.HasPrefix(ct2, "k2:") {
+		t.Fatalf("ring encrypts with %q, want k2", ct2)
+	}
+	if single.Hash("phone", "1") != ring.Hash("phone", "1") {
+		t.Fatal("search hash changed after adding a key")
+	}
+	for _, bad := range []string{"k1:", "k1:" + k1 + ",k1:" + k1, ":" + k1, "k1:short"} {
+		if _, err := ParseKeyring(bad); err == nil {
+			t.Errorf("ParseKeyring(%q) accepted", bad)
+		}
+	}
+}
