@@ -30,7 +30,7 @@ func TestClaimWorkflow(t *testing.T) {
 		if diff := cmp.Diff(wantSLA, c.Sla); diff != "" {
 			t.Errorf("sla mismatch (-want +got):\n%s", diff)
 		}
-		if c.Status != api.ClaimStatusFiled || c.AgentId != b.id("agent1") || c.Currency != "CNY" || c.AmountPaidCents != nil ||
+		if c.Status != api.ClaimStatusFiled || idOf(c.AgentId) != b.id("agent1") || c.Currency != "CNY" || c.AmountPaidCents != nil ||
 			c.AmountClaimedCents == nil || *c.AmountClaimedCents != 1560000 || c.Decision != nil ||
 			res.Header.Get("ETag") != `"1"` || res.Header.Get("Location") != "/v1/claims/"+c.Id.String() {
 			t.Fatalf("filed %+v, ETag %q", c, res.Header.Get("ETag"))

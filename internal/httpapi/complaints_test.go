@@ -49,7 +49,7 @@ func TestComplaintWorkflow(t *testing.T) {
 		if diff := cmp.Diff(wantSLA, c.Sla); diff != "" {
 			t.Errorf("sla mismatch (-want +got):\n%s", diff)
 		}
-		if c.Status != api.ComplaintStatusReceived || c.Severity != api.SeverityMedium || c.AgentId != b.id("agent1") ||
+		if c.Status != api.ComplaintStatusReceived || c.Severity != api.SeverityMedium || idOf(c.AgentId) != b.id("agent1") ||
 			c.RootCause != nil || res.Header.Get("ETag") != `"1"` || res.Header.Get("Location") != "/v1/complaints/"+c.Id.String() {
 			t.Fatalf("created %+v, ETag %q", c, res.Header.Get("ETag"))
 		}

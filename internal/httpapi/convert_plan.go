@@ -143,21 +143,17 @@ func servicePlanToAPI(p *ent.ServicePlan, steps []*ent.PlanStep) api.ServicePlan
 // without a due date (one made offline without it) shows its creation
 // time, which sorts it as due.
 func taskToAPI(t *ent.Task) api.Task {
-	due := t.CreatedAt
-	if t.DueAt != nil {
-		due = *t.DueAt
-	}
 	out := api.Task{
 		Id:             t.ID,
 		Version:        t.Version,
 		CustomerId:     t.CustomerID,
-		AgentId:        idOrNil(t.AgentID),
+		AgentId:        t.AgentID,
 		PlanStepId:     t.PlanStepID,
 		Title:          t.Title,
 		Description:    nullIfEmpty(t.Description),
 		Priority:       api.Priority(t.Priority),
 		Status:         api.TaskStatus(t.Status),
-		DueAt:          due.UTC(),
+		DueAt:          utcTime(t.DueAt),
 		CompletedAt:    utcTime(t.CompletedAt),
 		SkipReason:     nullIfEmpty(t.SkipReason),
 		ToolkitItemIds: nonNilIDs(t.ToolkitItemIds),

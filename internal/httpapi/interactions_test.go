@@ -163,7 +163,7 @@ func TestInteractions(t *testing.T) {
 		outcome{status: 201}.check(t, res)
 		var got api.Interaction
 		res.JSON(t, &got)
-		if got.Id != consult || got.AgentId != b.id("agent1") || got.FirstResponseAt != nil || got.Result != nil ||
+		if got.Id != consult || idOf(got.AgentId) != b.id("agent1") || got.FirstResponseAt != nil || got.Result != nil ||
 			res.Header.Get("ETag") != `"1"` || res.Header.Get("Location") != "/v1/interactions/"+consult.String() {
 			t.Fatalf("created %+v, ETag %q, Location %q", got, res.Header.Get("ETag"), res.Header.Get("Location"))
 		}

@@ -80,7 +80,7 @@ func TestServicePlanAndTaskCompletion(t *testing.T) {
 			t.Fatalf("agent1's day: %d %+v", res.Status, day)
 		}
 		for _, x := range day.Items {
-			if x.DueAt.After(time.Date(2026, 11, 24, 0, 0, 0, 0, shanghai)) || x.Status != "todo" {
+			if timeOf(x.DueAt).After(time.Date(2026, 11, 24, 0, 0, 0, 0, shanghai)) || x.Status != "todo" {
 				t.Errorf("task %s due %s (%s) is not of the day", x.Title, x.DueAt, x.Status)
 			}
 		}
@@ -95,7 +95,7 @@ func TestServicePlanAndTaskCompletion(t *testing.T) {
 		var tk api.Task
 		res.JSON(t, &tk)
 		tag := etagOf(t, res)
-		if tk.PlanStepId == nil || *tk.PlanStepId != step.Id || tk.AgentId != b.agent1.ID || tk.CompletedAt != nil {
+		if tk.PlanStepId == nil || *tk.PlanStepId != step.Id || idOf(tk.AgentId) != b.agent1.ID || tk.CompletedAt != nil {
 			t.Fatalf("task = %+v", tk)
 		}
 		patch := func(token, ifMatch string, body map[string]any) apptest.Response {
@@ -165,7 +165,7 @@ func TestServicePlanAndTaskCompletion(t *testing.T) {
 		res = patch(b.team.agent1, "", map[string]any{"due_at": later})
 		var moved api.Task
 		res.JSON(t, &moved)
-		if res.Status != 200 || !moved.DueAt.Equal(later) {
+		if res.Status != 200 || !timeOf(moved.DueAt).Equal(later) {
 			t.Errorf("reschedule: %d %+v", res.Status, moved)
 		}
 		res = patch(b.team.agent1, "", map[string]any{"status": "skipped", "skip_reason": "客户已自行缴费"})

@@ -30,8 +30,8 @@ func TestAdHocTasks(t *testing.T) {
 		}
 		var tk api.Task
 		res.JSON(t, &tk)
-		if tk.Id != id || tk.AgentId != b.agent1.ID || tk.PlanStepId != nil || tk.Priority != "medium" || tk.Status != "todo" ||
-			!tk.DueAt.Equal(due) || tk.Scenario == nil || *tk.Scenario != "care_birthday" || tk.Description == nil ||
+		if tk.Id != id || idOf(tk.AgentId) != b.agent1.ID || tk.PlanStepId != nil || tk.Priority != "medium" || tk.Status != "todo" ||
+			!timeOf(tk.DueAt).Equal(due) || tk.Scenario == nil || *tk.Scenario != "care_birthday" || tk.Description == nil ||
 			len(tk.Checklist) != 1 || etagOf(t, res) != `"1"` || res.Header.Get("Location") != "/v1/tasks/"+id.String() {
 			t.Errorf("created %+v", tk)
 		}
@@ -72,7 +72,7 @@ func TestAdHocTasks(t *testing.T) {
 		res = e.Do(t, apptest.Request{Method: "POST", Path: "/v1/tasks", Token: b.team.lead1, Body: with("agent_id", b.agent1.ID)})
 		var given api.Task
 		res.JSON(t, &given)
-		if res.Status != 201 || given.AgentId != b.agent1.ID {
+		if res.Status != 201 || idOf(given.AgentId) != b.agent1.ID {
 			t.Errorf("lead's task: %d %+v", res.Status, given)
 		}
 
@@ -94,7 +94,7 @@ func TestAdHocTasks(t *testing.T) {
 			t.Errorf("paged %d tasks, want the plan's and the two ad-hoc ones", len(seen))
 		}
 		for i := 1; i < len(seen); i++ {
-			if seen[i].DueAt.Before(seen[i-1].DueAt) {
+			if timeOf(seen[i].DueAt).Before(timeOf(seen[i-1].DueAt)) {
 				t.Errorf("task %d due %s before task %d due %s", i, seen[i].DueAt, i-1, seen[i-1].DueAt)
 			}
 		}
