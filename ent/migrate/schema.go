@@ -355,6 +355,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{DeliveryAttemptsColumns[1], DeliveryAttemptsColumns[3]},
 			},
+			{
+				Name:    "deliveryattempt_reminder_id_outcome",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveryAttemptsColumns[1], DeliveryAttemptsColumns[4]},
+			},
 		},
 	}
 	// DevicesColumns holds the columns for the "devices" table.
@@ -835,6 +840,11 @@ var (
 				Name:    "reminder_status_scheduled_for",
 				Unique:  false,
 				Columns: []*schema.Column{RemindersColumns[11], RemindersColumns[10]},
+			},
+			{
+				Name:    "reminder_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{RemindersColumns[11], RemindersColumns[13]},
 			},
 		},
 	}

@@ -108,6 +108,7 @@ func (Reminder) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("policy_id", "due_kind", "due_date", "window_days", "recipient_kind", "recipient_id").Unique(),
 		index.Fields("status", "scheduled_for"),
+		index.Fields("status", "next_attempt_at"),
 	}
 }
 
@@ -135,5 +136,5 @@ func (DeliveryAttempt) Fields() []ent.Field {
 
 // Indexes of DeliveryAttempt.
 func (DeliveryAttempt) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("reminder_id", "at")}
+	return []ent.Index{index.Fields("reminder_id", "at"), index.Fields("reminder_id", "outcome")}
 }
