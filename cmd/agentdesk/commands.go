@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/agent"
@@ -222,6 +223,51 @@ func cmdClientAdd(ctx context.Context, args, environ []string, stdout, stderr io
 		return fmt.Errorf("client add: %w", err)
 	}
 	fmt.Fprintf(stdout, "created client %s\nclient_secret: %s\n(shown once; store it now)\n", *clientID, secret)
+	return nil
+}
+
+// cmdNotifyRun plans the reminders as of --at and sends those due then,
+// through FCM when it is configured (as the server would), and prints the
+// counts.
+func cmdNotifyRun(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("notify run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	atFlag := fs.String("at", "", "the moment to run as of, RFC 3339 (required)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return errUsage
+	}
+	at, err := time.Parse(time.RFC3339, *atFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "notify run: --at must be an RFC 3339 time such as 2026-11-23T09:00:00+08:00, not %q\n", *atFlag)
+		return errUsage
+	}
+	cfg, err := config.Load(environ)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+	db, err := app.OpenDatabase(ctx, cfg, clock.System{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	svc, err := app.NewReminders(ctx, cfg, db, logger, clock.System{}, nil)
+	if err != nil {
+		return err
+	}
+	st, err := svc.RunOnce(ctx, at)
+	if err != nil {
+		return fmt.Errorf("notify run: %w", err)
+	}
+	p, d := st.Plan, st.Drain
+	fmt.Fprintf(stdout, "reminders as of %s\n", at.UTC().Format(time.RFC3339))
+	fmt.Fprintf(stdout, "planned: scheduled=%d skipped=%d revived=%d rescheduled=%d cancelled=%d\n",
+		p.Scheduled, p.Skipped, p.Revived, p.Rescheduled, p.Cancelled)
+	fmt.Fprintf(stdout, "sent: claimed=%d sent=%d retried=%d failed=%d cancelled=%d skipped=%d deferred=%d lease_lost=%d abandoned=%d\n",
+		d.Claimed, d.Sent, d.Retried, d.Failed, d.Cancelled, d.Skipped, d.Deferred, d.LeaseLost, d.Abandoned)
 	return nil
 }
 

@@ -8,6 +8,8 @@
 //	                                         (password on standard input)
 //	agentdesk client add --client-id ID --scopes "a b" [--name N]
 //	                                         (prints the secret once)
+//	agentdesk notify run --at TIME           plan and send the reminders due
+//	                                         at TIME (RFC 3339) once
 //
 // Settings come from the environment; see the README's table.
 package main
@@ -47,6 +49,8 @@ commands:
                                  create an account; the password is read from standard input
   client add --client-id ID --scopes "s1 s2" [--name N]
                                  create an integrator client; prints its secret once
+  notify run --at TIME           run the reminder scheduler and sender once as of TIME
+                                 (RFC 3339, e.g. 2026-11-23T09:00:00+08:00); prints what it did
 `
 
 // run is the whole program: main only supplies the process's environment.
@@ -71,6 +75,11 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 			return errUsage
 		}
 		return cmdClientAdd(ctx, rest[1:], environ, stdout, stderr)
+	case "notify":
+		if len(rest) == 0 || rest[0] != "run" {
+			return errUsage
+		}
+		return cmdNotifyRun(ctx, rest[1:], environ, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

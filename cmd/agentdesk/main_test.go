@@ -18,6 +18,12 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/agentdesk/agentdesk/ent"
+	"github.com/agentdesk/agentdesk/ent/insurancepolicy"
+	"github.com/agentdesk/agentdesk/internal/app"
+	"github.com/agentdesk/agentdesk/internal/auth"
+	"github.com/agentdesk/agentdesk/internal/clock"
+	"github.com/agentdesk/agentdesk/internal/config"
 	"github.com/agentdesk/agentdesk/internal/store/storetest"
 )
 
@@ -38,7 +44,9 @@ func eachDialect(t *testing.T, fn func(t *testing.T, environ []string)) {
 }
 
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{nil, {"frobnicate"}, {"user"}, {"user", "delete"}, {"client"}} {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"user"}, {"user", "delete"}, {"client"}, {"notify"}, {"notify", "send"},
+		{"notify", "run"}, {"notify", "run", "--at", "tomorrow"}, {"notify", "run", "--at", "2026-11-23"},
+		{"notify", "run", "--at", "2026-11-23T09:00:00+08:00", "extra"}} {
 		err := run(context.Background(), args, nil, strings.NewReader(""), io.Discard, io.Discard)
 		if !errors.Is(err, errUsage) {
 			t.Errorf("run(%q) = %v, want usage", args, err)
@@ -242,4 +250,66 @@ func readDemoBook(t *testing.T, base, password string) {
 	if phone, _ := one["phone"].(string); len(phone) != 11 {
 		t.Errorf("agent1 does not see the customer's phone: %v", one["phone"])
 	}
+}
+
+// TestNotifyRun plans and sends the reminders of one policy as of a time
+// given on the command line: without FCM settings the agent's reminder
+// goes to the inbox, once however often the command runs.
+func TestNotifyRun(t *testing.T) {
+	eachDialect(t, func(t *testing.T, environ []string) {
+		ctx := context.Background()
+		cfg, err := config.Load(environ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := app.OpenDatabase(ctx, cfg, clock.System{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var agentID string
+		err = db.WithTx(auth.SystemContext(ctx), func(ctx context.Context, tx *ent.Tx) error {
+			a, err := tx.Agent.Create().SetUsername("zhaolei").SetPasswordHash("!").Save(ctx)
+			if err != nil {
+				return err
+			}
+			agentID = a.ID.String()
+			c, err := tx.Customer.Create().SetAgentID(a.ID).SetName("王芳").Save(ctx)
+			if err != nil {
+				return err
+			}
+			return tx.InsurancePolicy.Create().SetCustomerID(c.ID).SetNumber("P20260001").SetLine(insurancepolicy.LineLife).
+				SetPremiumCents(100000).SetStartDate(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)).
+				SetNextPremiumDueDate(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)).Exec(ctx)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 7 days before the premium is due, 09:30 in Shanghai: the 7-day
+		// window (09:00) is due; the 30-day one passed long before.
+		args := []string{"notify", "run", "--at", "2026-11-23T09:30:00+08:00"}
+		var out bytes.Buffer
+		if err := run(ctx, args, environ, nil, &out, io.Discard); err != nil {
+			t.Fatalf("notify run: %v", err)
+		}
+		for _, want := range []string{"reminders as of 2026-11-23T01:30:00Z", "planned: scheduled=4 skipped=1 ", "sent: claimed=1 sent=1 "} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("output lacks %q:\n%s", want, out.String())
+			}
+		}
+		out.Reset()
+		if err := run(ctx, args, environ, nil, &out, io.Discard); err != nil {
+			t.Fatalf("notify run again: %v", err)
+		}
+		if !strings.Contains(out.String(), "planned: scheduled=0 ") || !strings.Contains(out.String(), "sent: claimed=0 sent=0 ") {
+			t.Errorf("the second run did something:\n%s", out.String())
+		}
+		n, err := db.Client.Notification.Query().Count(auth.SystemContext(ctx))
+		if err != nil || n != 1 {
+			t.Errorf("inbox holds %d notifications (%v), want 1 for agent %s", n, err, agentID)
+		}
+	})
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/agentdesk/agentdesk/internal/httpapi"
 	"github.com/agentdesk/agentdesk/internal/pii"
 	"github.com/agentdesk/agentdesk/internal/plan"
+	"github.com/agentdesk/agentdesk/internal/push"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
 
@@ -42,6 +43,9 @@ type App struct {
 	handler http.Handler
 	// recompute keeps portraits and service plans current; Serve runs it.
 	recompute *plan.Recomputer
+	// Reminders plans and sends renewal and premium reminders; Serve runs
+	// it (RunReminders).
+	Reminders *push.Service
 }
 
 // Background recompute of portraits and plans: the interval between
@@ -113,6 +117,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reminders, err := NewReminders(ctx, cfg, db, logger, clk, reg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	h, err := httpapi.NewHandler(httpapi.Deps{
 		DB:            db,
 		Auth:          authSvc,
@@ -126,13 +135,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		RateLimit:     cfg.RateLimit,
 		RateBurst:     cfg.RateBurst,
 		Recomputer:    recompute,
+		Reminders:     reminders,
 	})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return &App{cfg: cfg, log: logger, clock: clk, DB: db, PII: protector, Signer: signer, Auth: authSvc, handler: h,
-		recompute: recompute}, nil
+		recompute: recompute, Reminders: reminders}, nil
 }
 
 // Handler is the HTTP handler of the whole API.
@@ -151,6 +161,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopRecompute := a.startRecompute(ctx)
 	defer stopRecompute()
+	stopReminders := a.startReminders(ctx)
+	defer stopReminders()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("serving", "addr", ln.Addr().String(), "config", a.cfg)

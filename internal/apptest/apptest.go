@@ -80,6 +80,14 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 // New starts a server on a fresh database of the dialect.
 func New(t testing.TB, dial string) *Env {
 	t.Helper()
+	return NewWith(t, dial, nil)
+}
+
+// NewWith is New with settings changed by configure (when not nil) after
+// the test's database and keys are set and before the server starts, e.g.
+// AGENTDESK_FCM_ENDPOINT's FCMEndpoint.
+func NewWith(t testing.TB, dial string, configure func(*config.Config)) *Env {
+	t.Helper()
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +107,9 @@ func New(t testing.TB, dial string) *Env {
 	}
 	cfg.JWTSigningKey = pemKey
 	cfg.EncryptionKey = pii.NewKey()
+	if configure != nil {
+		configure(&cfg)
+	}
 	logs := &Logs{}
 	clk := clock.NewFake(Start)
 	a, err := app.New(context.Background(), cfg, obs.NewLogger(logs, -4), clk)

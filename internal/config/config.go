@@ -32,6 +32,9 @@ type Config struct {
 	RateLimit       float64       `env:"AGENTDESK_RATE_LIMIT" envDefault:"50"`
 	RateBurst       int           `env:"AGENTDESK_RATE_BURST" envDefault:"100"`
 
+	// ReminderInterval is how often the server plans and sends reminders.
+	ReminderInterval time.Duration `env:"AGENTDESK_REMINDER_INTERVAL" envDefault:"1m"`
+
 	// Demo is set by `serve --demo`, not by the environment.
 	Demo bool `env:"-"`
 }
@@ -59,6 +62,9 @@ func (c Config) validate() error {
 	}
 	if c.RateLimit < 0 || c.RateBurst < 1 {
 		errs = append(errs, errors.New("AGENTDESK_RATE_LIMIT must not be negative and AGENTDESK_RATE_BURST must be positive"))
+	}
+	if c.ReminderInterval <= 0 {
+		errs = append(errs, errors.New("AGENTDESK_REMINDER_INTERVAL must be positive"))
 	}
 	if _, err := c.SlogLevel(); err != nil {
 		errs = append(errs, err)
@@ -98,6 +104,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("fcm_project_id", c.FCMProjectID),
 		slog.String("fcm_credentials", mask(c.FCMCredentials)),
 		slog.String("fcm_endpoint", c.FCMEndpoint),
+		slog.String("reminder_interval", c.ReminderInterval.String()),
 		slog.String("log_level", c.LogLevel),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Float64("rate_limit", c.RateLimit),

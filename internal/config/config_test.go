@@ -13,7 +13,8 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.ShutdownTimeout != 15*time.Second || c.BodyLimit != 1<<20 {
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.ShutdownTimeout != 15*time.Second || c.BodyLimit != 1<<20 ||
+		c.ReminderInterval != time.Minute {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -28,6 +29,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad level", []string{"AGENTDESK_LOG_LEVEL=loud"}, "AGENTDESK_LOG_LEVEL"},
 		{"bad duration", []string{"AGENTDESK_SHUTDOWN_TIMEOUT=soon"}, `invalid duration "soon"`},
 		{"limits", []string{"AGENTDESK_BODY_LIMIT=10", "AGENTDESK_BULK_BODY_LIMIT=5"}, "BODY_LIMIT"},
+		{"reminder interval", []string{"AGENTDESK_REMINDER_INTERVAL=0s"}, "AGENTDESK_REMINDER_INTERVAL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,8 +22,10 @@ import (
 	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/clock"
 	"github.com/agentdesk/agentdesk/internal/customer"
+	"github.com/agentdesk/agentdesk/internal/integration"
 	"github.com/agentdesk/agentdesk/internal/pii"
 	"github.com/agentdesk/agentdesk/internal/plan"
+	"github.com/agentdesk/agentdesk/internal/push"
 	"github.com/agentdesk/agentdesk/internal/quality"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
@@ -48,6 +50,9 @@ type Deps struct {
 	// Recomputer keeps portraits and plans current in the background; when
 	// set, plan-rule and toolkit changes wake it at once.
 	Recomputer *plan.Recomputer
+	// Reminders serves the reminder report; when nil, NewHandler builds
+	// one with the default configuration for the report alone.
+	Reminders *push.Service
 }
 
 // Server implements the generated strict server interface: it translates
@@ -64,6 +69,9 @@ type Server struct {
 	clock     clock.Clock
 	reg       *prometheus.Registry
 	recompute *plan.Recomputer
+	reminders *push.Service
+	// integrations serves the insurer's systems.
+	integrations *integration.Service
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -141,15 +149,25 @@ func NewHandler(d Deps) (http.Handler, error) {
 		RateLimit(d.RateLimit, d.RateBurst, d.Clock),
 		validator,
 	)
+	if d.Reminders == nil {
+		if d.Reminders, err = defaultReminders(d); err != nil {
+			return nil, err
+		}
+	}
 	recorder := audit.New(d.DB.Client, d.Clock)
+	customers := customer.NewService(d.DB, d.PII, d.Clock, recorder)
 	s := &Server{
 		db: d.DB, auth: d.Auth, log: d.Logger, clock: d.Clock, reg: d.Registry,
-		customers: customer.NewService(d.DB, d.PII, d.Clock, recorder),
+		customers: customers,
 		quality:   quality.NewService(d.DB, d.Calendar, d.Clock),
 		calendar:  d.Calendar,
 		audit:     recorder,
 		accounts:  account.NewService(d.DB, d.Auth, d.Clock),
 		recompute: d.Recomputer,
+		reminders: d.Reminders,
+		// The integration service writes customers through the same
+		// customer service, so personal data is encrypted in one place.
+		integrations: integration.NewService(d.DB, customers, d.PII, d.Clock),
 	}
 	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{withRequest}))
 	// The docs bundle is a static asset outside the contract.
