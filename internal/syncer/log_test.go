@@ -1,0 +1,198 @@
+package syncer
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/agentdesk/agentdesk/ent"
+	"github.com/agentdesk/agentdesk/ent/changelog"
+	"github.com/agentdesk/agentdesk/ent/toolkititem"
+	"github.com/agentdesk/agentdesk/internal/auth"
+	"github.com/agentdesk/agentdesk/internal/clock"
+	"github.com/agentdesk/agentdesk/internal/store"
+	"github.com/agentdesk/agentdesk/internal/store/storetest"
+)
+
+// Transaction A begins first and commits last; B commits in between and
+// a client pulls in the middle: the client still receives A's change,
+// because the log's sequence is drawn at commit. A and B write through
+// two server processes (two connection pools) on one PostgreSQL.
+func TestCommitOrder(t *testing.T) {
+	u := storetest.URL(t, dialect.Postgres)
+	clk := clock.NewFake(testStart)
+	open := func() *store.DB {
+		db, err := store.Open(context.Background(), u, store.Options{Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	db1 := open()
+	if err := db1.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db2 := open()
+	v := newEnv(t, db1, clk, Options{})
+	other := newEnv(t, db2, clk, Options{})
+	a := v.agent(auth.RoleAgent, nil)
+	_, ids := v.family(a)
+	d := v.device(a)
+	d.pull(1000)
+
+	wrote, commit, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- db1.WithTx(v.sys(), func(ctx context.Context, tx *ent.Tx) error {
+			if err := tx.Task.UpdateOneID(ids[store.Tasks]).SetTitle("A 的修改").Exec(ctx); err != nil {
+				return err
+			}
+			close(wrote)
+			<-commit
+			return nil
+		})
+	}()
+	<-wrote
+	other.tx(func(ctx context.Context, tx *ent.Tx) error {
+		return tx.Interaction.UpdateOneID(ids[store.Interactions]).SetContent("B 的修改").Exec(ctx)
+	})
+	mid := d.pull(1000)
+	if !has(mid, store.Interactions, ids[store.Interactions], OpUpsert) || has(mid, store.Tasks, ids[store.Tasks], OpUpsert) {
+		t.Fatalf("pull between the commits: %v", changeKeys(mid))
+	}
+	close(commit)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	after := d.pull(1000)
+	if !has(after, store.Tasks, ids[store.Tasks], OpUpsert) {
+		t.Fatalf("A's change, committed after B's, was missed: %v", changeKeys(after))
+	}
+	d.converged(a)
+}
+
+// Deletes travel as tombstones; compaction keeps the latest entry per
+// record (and the entries that moved a customer); tombstones older than
+// the retention go, and a cursor from before them is told to reset.
+func TestTombstonesAndRetention(t *testing.T) {
+	eachEnv(t, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		b := v.agent(auth.RoleAgent, nil)
+		c, ids := v.family(a)
+		moved, _ := v.family(a)
+		old := v.device(a)
+		old.pull(1000)
+
+		for i := range 3 {
+			v.tx(func(ctx context.Context, tx *ent.Tx) error {
+				return tx.Task.UpdateOneID(ids[store.Tasks]).SetTitle("第" + string(rune('一'+i)) + "次").Exec(ctx)
+			})
+		}
+		v.reassign(moved.ID, b)
+		v.tx(func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Interaction.DeleteOneID(ids[store.Interactions]).Exec(ctx)
+		})
+		recent := v.device(a)
+		recent.pull(1000)
+
+		st, err := v.e.Compact(context.Background(), v.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Expired != 0 || st.Floor != 0 {
+			t.Errorf("fresh compaction: %+v", st)
+		}
+		if n := v.db.Client.ChangeLog.Query().Where(changelog.RecordIDEQ(ids[store.Tasks])).CountX(v.sys()); n != 1 {
+			t.Errorf("task has %d log entries after compaction, want 1", n)
+		}
+		if n := v.db.Client.ChangeLog.Query().Where(changelog.RecordID(moved.ID), changelog.PrevAgentIDNotNil()).CountX(v.sys()); n != 1 {
+			t.Errorf("the move of %s was compacted away", moved.ID)
+		}
+		// The old cursor still gets everything: the tombstone, the drop.
+		p := old.pull(1000)
+		if !has(p, store.Interactions, ids[store.Interactions], OpDelete) || !has(p, store.Customers, moved.ID, OpDelete) {
+			t.Fatalf("after compaction: %v", changeKeys(p))
+		}
+		old.converged(a)
+
+		// Past the retention the tombstone goes and older cursors reset.
+		stale := v.device(a)
+		stale.cursor = cursorBeforeTombstone(t, v, a)
+		v.clock.Advance(DefaultRetention + time.Hour)
+		v.tx(func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.UpdateOneID(c.ID).SetOccupation("医生").Exec(ctx)
+		})
+		st, err = v.e.Compact(context.Background(), v.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Expired == 0 || st.Floor == 0 {
+			t.Fatalf("compaction past retention: %+v", st)
+		}
+		if n := v.db.Client.ChangeLog.Query().Where(changelog.OpEQ(changelog.OpDelete)).CountX(v.sys()); n != 0 {
+			t.Errorf("%d tombstones survived the retention", n)
+		}
+		if _, err := v.e.Pull(stale.ctx, PullRequest{Cursor: stale.cursor}); !isGone(err) {
+			t.Errorf("cursor older than the retention: %v", err)
+		}
+		// A cursor at or past the floor is served.
+		recent.pull(1000)
+		recent.converged(a)
+	})
+}
+
+// cursorBeforeTombstone returns a cursor of a's scope from just before
+// the (only) tombstone.
+func cursorBeforeTombstone(t *testing.T, v *env, a *ent.Agent) string {
+	t.Helper()
+	tomb, err := v.db.Client.ChangeLog.Query().Where(changelog.OpEQ(changelog.OpDelete)).Only(v.sys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := v.e.scopeOf(v.as(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := v.e.meta(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return encodeCursor(v.e.key, cursor{agent: a.ID, era: m.era, epoch: s.agent.ScopeEpoch, schema: SchemaVersion, w: tomb.ID - 1})
+}
+
+// The toolkit is the same for everyone: published items arrive, a
+// withdrawn one leaves as out_of_scope, drafts never travel.
+func TestToolkit(t *testing.T) {
+	eachEnv(t, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		admin := v.agent(auth.RoleAdmin, nil)
+		pub := v.toolkitItem(true)
+		draft := v.toolkitItem(false)
+		d, da := v.device(a), v.device(admin)
+		p := d.pull(1000)
+		if !has(p, store.ToolkitItems, pub.ID, OpUpsert) || hasAny(p, draft.ID) {
+			t.Fatalf("first sync: %v", changeKeys(p))
+		}
+		da.pull(1000)
+		v.tx(func(ctx context.Context, tx *ent.Tx) error {
+			if err := tx.ToolkitItem.UpdateOneID(pub.ID).SetStatus(toolkititem.StatusRetired).Exec(ctx); err != nil {
+				return err
+			}
+			return tx.ToolkitItem.UpdateOneID(draft.ID).SetStatus(toolkititem.StatusPublished).Exec(ctx)
+		})
+		for _, dev := range []*device{d, da} {
+			p = dev.pull(1000)
+			want := []string{
+				"toolkit_items/" + draft.ID.String() + " upsert",
+				"toolkit_items/" + pub.ID.String() + " delete out_of_scope",
+			}
+			if diff := cmp.Diff(sorted(want), changeKeys(p)); diff != "" {
+				t.Errorf("after withdrawal (-want +got):\n%s", diff)
+			}
+		}
+		d.converged(a)
+	})
+}

@@ -1,0 +1,209 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/agentdesk/agentdesk/ent"
+	"github.com/agentdesk/agentdesk/ent/changelog"
+	"github.com/agentdesk/agentdesk/ent/toolkititem"
+	"github.com/agentdesk/agentdesk/internal/store"
+)
+
+// snapPhase is one step of a first sync.
+type snapPhase struct {
+	coll   string
+	closed *bool // complaints: open ones with the essentials, closed ones with the history
+}
+
+var (
+	open, closed = false, true
+
+	// snapshotOrder delivers what an agent works with before the
+	// interaction history, which is most of the bytes of a book.
+	snapshotOrder = []snapPhase{
+		{coll: store.ToolkitItems},
+		{coll: store.Customers},
+		{coll: store.Portraits},
+		{coll: store.Policies},
+		{coll: store.ServicePlans},
+		{coll: store.Tasks},
+		{coll: store.Complaints, closed: &open},
+		{coll: store.Notifications},
+		{coll: store.Interactions},
+		{coll: store.Complaints, closed: &closed},
+	}
+)
+
+// essentialPhases is how many phases of snapshotOrder make the app usable.
+const essentialPhases = 8
+
+// snapBatch bounds the records read per query.
+const snapBatch = 250
+
+// snapshot continues a first sync: every record in the caller's scope,
+// collection after collection, in id order. Records that change while
+// the snapshot runs may arrive in their old or new version; the
+// incremental pull from the snapshot's watermark brings every change
+// committed after it.
+func (e *Engine) snapshot(ctx context.Context, ss *session, cur *cursor, b *builder) (bool, error) {
+	for cur.snapIdx < len(snapshotOrder) {
+		ph := snapshotOrder[cur.snapIdx]
+		var done bool
+		var err error
+		if ph.coll == store.ToolkitItems {
+			done, err = e.snapshotToolkit(ctx, cur, b)
+		} else {
+			done, err = e.snapshotCollection(ss, ph, cur, b)
+		}
+		if err != nil || !done {
+			return false, err
+		}
+		cur.snapIdx++
+		cur.snapLast, cur.snapUpper = uuid.Nil, uuid.Nil
+		if cur.snapIdx == essentialPhases && b.live > 0 {
+			// The page that completes the essentials ends there: the app
+			// is usable without waiting for the history's bytes.
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (e *Engine) snapshotCollection(ss *session, ph snapPhase, cur *cursor, b *builder) (bool, error) {
+	src := sources[ph.coll]
+	if cur.snapLast == uuid.Nil && cur.snapUpper == uuid.Nil {
+		upper, err := src.maxID(ss.s.sys, e.db.Client)
+		if err != nil {
+			return false, fmt.Errorf("snapshot %s: %w", ph.coll, err)
+		}
+		if upper == uuid.Nil {
+			return true, nil
+		}
+		cur.snapUpper = upper
+	}
+	for {
+		if b.full() {
+			return false, nil
+		}
+		// One record more than the page takes tells whether the
+		// collection ends with this page.
+		n := min(b.room(), snapBatch)
+		recs, err := src.page(ss.s.vctx, e.db.Client, filter{closed: ph.closed, upper: cur.snapUpper}, cur.snapLast, n+1)
+		if err != nil {
+			return false, fmt.Errorf("snapshot %s: %w", ph.coll, err)
+		}
+		more := len(recs) > n
+		if more {
+			recs = recs[:n]
+		}
+		ls, err := ss.load(ss.s.vctx, ph.coll, recs)
+		if err != nil {
+			return false, err
+		}
+		for i, l := range ls {
+			id, version, _ := recordMeta(l.rec)
+			data, err := ss.render(l)
+			if err != nil {
+				return false, err
+			}
+			if data != nil {
+				b.upsert(ph.coll, id, version, data)
+			}
+			cur.snapLast = id
+			if b.full() {
+				return !more && i == len(ls)-1, nil
+			}
+		}
+		if !more {
+			return true, nil
+		}
+	}
+}
+
+func (e *Engine) snapshotToolkit(ctx context.Context, cur *cursor, b *builder) (bool, error) {
+	tk, err := e.toolkitItems(ctx)
+	if err != nil {
+		return false, err
+	}
+	i, _ := slices.BinarySearchFunc(tk.items, cur.snapLast, func(it toolkitEntry, id uuid.UUID) int {
+		return slices.Compare(it.id[:], id[:])
+	})
+	if i < len(tk.items) && tk.items[i].id == cur.snapLast {
+		i++
+	}
+	for ; i < len(tk.items); i++ {
+		if b.full() {
+			return false, nil
+		}
+		it := tk.items[i]
+		b.upsert(store.ToolkitItems, it.id, it.version, it.data)
+		cur.snapLast = it.id
+	}
+	return true, nil // a full page with the last item ends the phase too
+}
+
+// toolkitEntry is a published toolkit item, rendered.
+type toolkitEntry struct {
+	id      uuid.UUID
+	version int64
+	data    []byte
+}
+
+// toolkitSet is the shared toolkit as of one version of it.
+type toolkitSet struct {
+	key   [2]int64 // the toolkit's last change and the retention floor
+	items []toolkitEntry
+	byID  map[uuid.UUID]int
+}
+
+// toolkitCache holds the rendered published toolkit, the same for every
+// agent, keyed by the sequence number of the toolkit's last change (and
+// the retention floor, which compaction raises when it removes entries).
+type toolkitCache struct {
+	mu  sync.Mutex
+	set *toolkitSet
+}
+
+func (e *Engine) toolkitItems(ctx context.Context) (*toolkitSet, error) {
+	sys := sysContext(ctx)
+	last, err := e.db.Client.ChangeLog.Query().Where(changelog.CollectionEQ(store.ToolkitItems)).
+		Order(ent.Desc(changelog.FieldID)).Limit(1).IDs(sys)
+	if err != nil {
+		return nil, fmt.Errorf("read the toolkit's version: %w", err)
+	}
+	m, err := e.meta(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := [2]int64{0, m.floor}
+	if len(last) > 0 {
+		key[0] = last[0]
+	}
+	e.toolkit.mu.Lock()
+	defer e.toolkit.mu.Unlock()
+	if s := e.toolkit.set; s != nil && s.key == key {
+		return s, nil
+	}
+	rows, err := e.db.Client.ToolkitItem.Query().Where(toolkititem.StatusEQ(toolkititem.StatusPublished)).
+		Order(ent.Asc(toolkititem.FieldID)).All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("load the toolkit: %w", err)
+	}
+	s := &toolkitSet{key: key, items: make([]toolkitEntry, 0, len(rows)), byID: make(map[uuid.UUID]int, len(rows))}
+	now := e.clock.Now()
+	for _, r := range rows {
+		data, err := e.render(Record{Collection: store.ToolkitItems, Entity: r, Now: now})
+		if err != nil {
+			return nil, fmt.Errorf("render toolkit item %s: %w", r.ID, err)
+		}
+		s.byID[r.ID] = len(s.items)
+		s.items = append(s.items, toolkitEntry{id: r.ID, version: r.Version, data: data})
+	}
+	e.toolkit.set = s
+	return s, nil
+}

@@ -1,0 +1,32 @@
+package syncer
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/agentdesk/agentdesk/ent/changelog"
+	"github.com/agentdesk/agentdesk/internal/store"
+)
+
+// RecordTeamMove records in the change log that an agent moved from one
+// team to another (nil: no team), so that the next pulls of the team
+// leads drop or backfill the agent's customers. Call it inside the
+// store.DB.WithTx that changes the agent's team, with the ctx WithTx
+// passes, once per transaction. A team lead who moves gets 410
+// sync-reset-required at the next pull: their whole scope changed.
+func RecordTeamMove(ctx context.Context, agentID uuid.UUID, from, to *uuid.UUID) error {
+	if sameTeam(from, to) {
+		return nil
+	}
+	id := agentID
+	return store.RecordEvent(ctx, store.Change{Collection: store.Agents, ID: agentID, Op: changelog.OpUpsert, Version: 1,
+		AgentID: &id, TeamID: to, PrevTeamID: from})
+}
+
+func sameTeam(a, b *uuid.UUID) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
