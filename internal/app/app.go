@@ -6,6 +6,8 @@ package app
 import (
 	"context"
 	"crypto"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/agentdesk/agentdesk/internal/audit"
 	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/clock"
 	"github.com/agentdesk/agentdesk/internal/config"
@@ -28,7 +31,9 @@ import (
 	"github.com/agentdesk/agentdesk/internal/pii"
 	"github.com/agentdesk/agentdesk/internal/plan"
 	"github.com/agentdesk/agentdesk/internal/push"
+	"github.com/agentdesk/agentdesk/internal/quality"
 	"github.com/agentdesk/agentdesk/internal/store"
+	"github.com/agentdesk/agentdesk/internal/syncer"
 )
 
 // App is a running AgentDesk: its database, keys and HTTP handler.
@@ -46,6 +51,9 @@ type App struct {
 	// Reminders plans and sends renewal and premium reminders; Serve runs
 	// it (RunReminders).
 	Reminders *push.Service
+	// Sync serves the delta-sync protocol; Serve runs its compaction, and
+	// its event streams end when Serve's context does.
+	Sync *syncer.Engine
 }
 
 // Background recompute of portraits and plans: the interval between
@@ -122,6 +130,22 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		db.Close()
 		return nil, err
 	}
+	cal, err := quality.LoadCalendar(ctx, db, quality.CalendarOptions{Clock: clk})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	cursorKey, err := syncCursorKey(cfg.EncryptionKey)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	syncEngine, err := syncer.New(db, syncer.Options{CursorKey: cursorKey, Render: httpapi.SyncRecordJSON, PII: protector,
+		Audit: audit.New(db.Client, clk), Quality: quality.NewService(db, cal, clk), Clock: clk, Logger: logger})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	h, err := httpapi.NewHandler(httpapi.Deps{
 		DB:            db,
 		Auth:          authSvc,
@@ -136,13 +160,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		RateBurst:     cfg.RateBurst,
 		Recomputer:    recompute,
 		Reminders:     reminders,
+		Calendar:      cal,
+		Sync:          syncEngine,
 	})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return &App{cfg: cfg, log: logger, clock: clk, DB: db, PII: protector, Signer: signer, Auth: authSvc, handler: h,
-		recompute: recompute, Reminders: reminders}, nil
+		recompute: recompute, Reminders: reminders, Sync: syncEngine}, nil
 }
 
 // Handler is the HTTP handler of the whole API.
@@ -163,6 +189,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopRecompute()
 	stopReminders := a.startReminders(ctx)
 	defer stopReminders()
+	// Run compacts the change log and, when ctx ends, ends the event
+	// streams, which would otherwise hold the shutdown up.
+	go func() {
+		if err := a.Sync.Run(ctx); err != nil {
+			a.log.Error("sync compaction stopped", "err", err)
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("serving", "addr", ln.Addr().String(), "config", a.cfg)
@@ -208,8 +241,34 @@ func (a *App) startRecompute(ctx context.Context) (stop func()) {
 	}
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close ends the sync engine's streams and releases the database.
+func (a *App) Close() error {
+	a.Sync.Close()
+	return a.DB.Close()
+}
+
+// syncCursorKey derives the key that signs sync cursors from the member
+// of AGENTDESK_ENCRYPTION_KEY that never changes (the one the search
+// hashes derive from: "k1", else the oldest), so that every replica signs
+// alike and cursors outlive key rotations.
+func syncCursorKey(encryptionKey string) ([]byte, error) {
+	s := strings.TrimSpace(encryptionKey)
+	stable := s
+	if strings.Contains(s, ":") {
+		parts := strings.Split(s, ",")
+		_, stable, _ = strings.Cut(strings.TrimSpace(parts[len(parts)-1]), ":")
+		for _, p := range parts {
+			if id, b64, ok := strings.Cut(strings.TrimSpace(p), ":"); ok && id == "k1" {
+				stable = b64
+			}
+		}
+	}
+	k, err := pii.ParseKey(stable)
+	if err != nil {
+		return nil, fmt.Errorf("AGENTDESK_ENCRYPTION_KEY: %w", err)
+	}
+	return hkdf.Key(sha256.New, k, nil, "agentdesk sync cursor", 32)
+}
 
 // LoadDemo loads the demo data set unless it is already there, and prints
 // the accounts to out.

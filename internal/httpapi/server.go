@@ -28,6 +28,7 @@ import (
 	"github.com/agentdesk/agentdesk/internal/push"
 	"github.com/agentdesk/agentdesk/internal/quality"
 	"github.com/agentdesk/agentdesk/internal/store"
+	"github.com/agentdesk/agentdesk/internal/syncer"
 )
 
 // Deps are what the HTTP layer needs from the rest of the program.
@@ -53,6 +54,9 @@ type Deps struct {
 	// Reminders serves the reminder report; when nil, NewHandler builds
 	// one with the default configuration for the report alone.
 	Reminders *push.Service
+	// Sync serves the delta-sync protocol; when nil, NewHandler builds one
+	// whose cursors are signed with a key of this process alone.
+	Sync *syncer.Engine
 }
 
 // Server implements the generated strict server interface: it translates
@@ -72,6 +76,7 @@ type Server struct {
 	reminders *push.Service
 	// integrations serves the insurer's systems.
 	integrations *integration.Service
+	sync         *syncHTTP
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -168,6 +173,14 @@ func NewHandler(d Deps) (http.Handler, error) {
 		// The integration service writes customers through the same
 		// customer service, so personal data is encrypted in one place.
 		integrations: integration.NewService(d.DB, customers, d.PII, d.Clock),
+	}
+	if d.Sync == nil {
+		if d.Sync, err = defaultSync(d, recorder, s.quality); err != nil {
+			return nil, err
+		}
+	}
+	if s.sync, err = newSyncHTTP(d.Sync); err != nil {
+		return nil, err
 	}
 	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{withRequest}))
 	// The docs bundle is a static asset outside the contract.

@@ -6,29 +6,9 @@ import (
 	"github.com/agentdesk/agentdesk/api"
 )
 
-// The sync operations are designed in openapi.yaml but not implemented
-// yet: each answers 501. An implementation replaces the stub with a
-// handler in sync.go.
-
-// GetSyncChecksum is not implemented yet.
-func (s *Server) GetSyncChecksum(ctx context.Context, request api.GetSyncChecksumRequestObject) (api.GetSyncChecksumResponseObject, error) {
-	return nil, notImplemented("GetSyncChecksum")
-}
-
-// StreamSyncEvents is not implemented yet.
-func (s *Server) StreamSyncEvents(ctx context.Context, request api.StreamSyncEventsRequestObject) (api.StreamSyncEventsResponseObject, error) {
-	return nil, notImplemented("StreamSyncEvents")
-}
-
-// PullChanges is not implemented yet.
-func (s *Server) PullChanges(ctx context.Context, request api.PullChangesRequestObject) (api.PullChangesResponseObject, error) {
-	return nil, notImplemented("PullChanges")
-}
-
-// PushChanges is not implemented yet.
-func (s *Server) PushChanges(ctx context.Context, request api.PushChangesRequestObject) (api.PushChangesResponseObject, error) {
-	return nil, notImplemented("PushChanges")
-}
+// The adapters of the sync protocol (WatermelonDB, RxDB) are designed in
+// openapi.yaml but not implemented yet: each answers 501. The native
+// protocol is in sync.go.
 
 // PullRxdbDocuments is not implemented yet.
 func (s *Server) PullRxdbDocuments(ctx context.Context, request api.PullRxdbDocumentsRequestObject) (api.PullRxdbDocumentsResponseObject, error) {

@@ -42,12 +42,14 @@ func RecordChecksum(id uuid.UUID, version int64) uint64 {
 	return binary.BigEndian.Uint64(h[:8])
 }
 
-// Checksum returns the checksums of the caller's scope at cursor, which
-// must be the cursor of a completed pull (has_more false). The checksums
-// are of the current state, so the cursor must be current: when a change
-// in the caller's scope committed after it, the answer is apperr.Conflict
-// (pull, then ask again), never checksums of a state the client does not
-// hold.
+// Checksum returns the checksums of the caller's scope as it is now, for
+// a client at cursor, which must be the cursor of a completed pull
+// (has_more false). When nothing in the caller's scope changed after
+// the cursor, the report's cursor is that cursor: the client compares
+// its own checksums. Otherwise the report's cursor is a pull in progress
+// from the client's cursor to the state the checksums describe: the
+// client pulls from it until has_more is false and then compares (a
+// cursor that skips nothing, unlike one at the current watermark would).
 func (e *Engine) Checksum(ctx context.Context, raw string) (*ChecksumReport, error) {
 	s, err := e.scopeOf(ctx)
 	if err != nil {
@@ -69,44 +71,55 @@ func (e *Engine) Checksum(ctx context.Context, raw string) (*ChecksumReport, err
 		return nil, apperr.Invalid("the cursor is of a pull in progress; pull until has_more is false",
 			apperr.FieldError{Field: "cursor", Code: "in_progress", Message: "not the cursor of a completed pull"})
 	}
-	if err := e.unchangedSince(ctx, s, cur, top); err != nil {
-		return nil, err
-	}
-	sums, err := e.checksums(s)
+	behind, err := e.changedBetween(ctx, s, cur.w, top)
 	if err != nil {
 		return nil, err
 	}
-	// A change committed while the sums were read makes them of a state
-	// between two cursors: look again.
-	top2, err := e.maxSeq(ctx)
-	if err != nil {
-		return nil, err
+	const attempts = 3
+	for range attempts {
+		sums, err := e.checksums(s)
+		if err != nil {
+			return nil, err
+		}
+		// A change committed in the scope while the sums were read makes
+		// them of no one cursor: read them again.
+		now, err := e.maxSeq(ctx)
+		if err != nil {
+			return nil, err
+		}
+		moved, err := e.changedBetween(ctx, s, top, now)
+		if err != nil {
+			return nil, err
+		}
+		if !moved {
+			rep := &ChecksumReport{Cursor: raw, Collections: sums}
+			if behind {
+				to := cur
+				to.phase, to.target, to.pos = phaseIncremental, top, cur.w
+				rep.Cursor = encodeCursor(e.key, to)
+			}
+			return rep, nil
+		}
+		top, behind = now, true
 	}
-	if err := e.unchangedSince(ctx, s, cur, top2); err != nil {
-		return nil, err
-	}
-	return &ChecksumReport{Cursor: raw, Collections: sums}, nil
+	return nil, apperr.Unavailable("the caller's scope changes too fast to take its checksums; retry")
 }
 
-// unchangedSince reports apperr.Conflict when a pull from cur up to top
-// would return a change.
-func (e *Engine) unchangedSince(ctx context.Context, s *scope, cur cursor, top int64) error {
-	if cur.w >= top {
-		return nil
+// changedBetween reports whether a pull from watermark from up to to
+// would return a change in the caller's scope.
+func (e *Engine) changedBetween(ctx context.Context, s *scope, from, to int64) (bool, error) {
+	if from >= to {
+		return false, nil
 	}
-	probe := cur
-	probe.phase, probe.target, probe.pos = phaseIncremental, top, cur.w
-	if err := e.loadEvents(s, cur.w); err != nil {
-		return err
+	if err := e.loadEvents(s, from); err != nil {
+		return false, err
 	}
+	probe := cursor{phase: phaseIncremental, w: from, target: to, pos: from}
 	b := newBuilder(1, e.opts.PageBytes)
 	if _, err := e.incremental(ctx, e.newSession(s), &probe, b); err != nil {
-		return err
+		return false, err
 	}
-	if b.live > 0 {
-		return apperr.Conflict("the caller's scope changed after the cursor: pull, then ask for the checksums of the new cursor")
-	}
-	return nil
+	return b.live > 0, nil
 }
 
 // checksums computes the checksum of every collection of the scope.

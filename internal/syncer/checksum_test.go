@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
 	"github.com/agentdesk/agentdesk/ent"
@@ -86,21 +87,27 @@ func TestChecksumMatchesTheClient(t *testing.T) {
 			}
 		}
 
-		// A stale cursor is refused rather than answered for a state the
-		// client does not hold; a change outside the scope does not matter.
+		// A cursor behind the scope gets the checksums of the current state
+		// with a cursor to pull to it; a change outside the scope does not
+		// matter.
 		d := v.device(a)
 		d.pull(1000)
 		v.family(other)
-		if _, err := v.e.Checksum(d.ctx, d.cursor); err != nil {
-			t.Errorf("change outside the scope: %v", err)
+		if rep, err := v.e.Checksum(d.ctx, d.cursor); err != nil || rep.Cursor != d.cursor {
+			t.Errorf("change outside the scope: %v, cursor changed %v", err, rep != nil && rep.Cursor != d.cursor)
 		}
 		v.family(a)
-		if _, err := v.e.Checksum(d.ctx, d.cursor); apperr.KindOf(err) != apperr.KindConflict {
-			t.Errorf("stale cursor: %v, want a conflict", err)
+		rep, err := v.e.Checksum(d.ctx, d.cursor)
+		if err != nil {
+			t.Fatal(err)
 		}
-		d.pull(1000)
-		if _, err := v.e.Checksum(d.ctx, d.cursor); err != nil {
-			t.Errorf("after pulling: %v", err)
+		if rep.Cursor == d.cursor || rep.Collections[store.Customers] == clientChecksums(d.recs)[store.Customers] {
+			t.Fatalf("a stale cursor: %+v", rep)
+		}
+		d.cursor = rep.Cursor
+		d.pull(2)
+		if want := clientChecksums(d.recs); !cmp.Equal(want, rep.Collections) {
+			t.Errorf("after pulling from the report's cursor (-want +got):\n%s", cmp.Diff(want, rep.Collections))
 		}
 		// Only completed pulls have checksums.
 		p, err := v.e.Pull(d.ctx, PullRequest{Limit: 1})

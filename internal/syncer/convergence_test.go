@@ -280,7 +280,7 @@ func (s *sim) ack(d *simDevice, results []Result) {
 // pull pulls in tiny pages; writers commit between pages and while they
 // are read.
 func (s *sim) pull(d *simDevice) {
-	limit := []int{1, 2, 3, 5, 8, 40}[s.pick(6)]
+	limit := []int{1, 2, 3, 8, 40, 200}[s.pick(6)]
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	errc := make(chan error, 1)
@@ -337,6 +337,10 @@ func (s *sim) pull(d *simDevice) {
 	d.cursor = cur
 }
 
+// maxCustomers keeps the books small enough for pulls in pages of one
+// change to stay quick.
+const maxCustomers = 60
+
 // serverChange is a change by someone else than the devices: the lead,
 // the admin, the insurer's systems or the server's jobs.
 func (s *sim) serverChange(rng *rand.Rand) error {
@@ -369,7 +373,7 @@ func (s *sim) serverChange(rng *rand.Rand) error {
 			to := s.agents[rng.IntN(3)]
 			_, err := s.svc.Update(s.v.as(s.admin), c.ID, nil, custsvc.Input{AgentID: &to.ID})
 			return ignoreClient(err)
-		case r < 33: // the admin moves an agent between teams
+		case r < 32: // the admin moves an agent between teams
 			return s.v.db.WithTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 				q := tx.Agent.Query().Where(agent.ID(s.mover.ID))
 				if s.v.db.Dialect == dialect.Postgres {
@@ -401,7 +405,9 @@ func (s *sim) serverChange(rng *rand.Rand) error {
 				return err
 			})
 		case r < 61: // the insurer's systems load a customer with everything under it
-			s.v.family(s.agents[rng.IntN(3)])
+			if len(custs) < maxCustomers {
+				s.v.family(s.agents[rng.IntN(3)])
+			}
 			return nil
 		case r < 78:
 			return s.v.db.WithTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
@@ -420,7 +426,7 @@ func (s *sim) serverChange(rng *rand.Rand) error {
 				_, err := tx.Notification.Create().SetAgentID(to.ID).SetCustomerID(c.ID).SetKind("system").SetTitle("提醒").Save(ctx)
 				return err
 			})
-		case r < 97:
+		case r < 98:
 			it := s.items[rng.IntN(len(s.items))]
 			return s.v.db.WithTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 				cur, err := tx.ToolkitItem.Get(ctx, it.ID)
@@ -466,8 +472,10 @@ func (s *sim) quiesce() {
 		d.pull(3)
 	}
 	for _, d := range s.devices {
-		s.dump(d)
-		d.converged(d.agent)
+		if m := d.mismatch(d.agent); m != "" {
+			s.diagnose(d)
+			s.t.Fatal(m)
+		}
 		fresh := s.v.device(d.agent)
 		fresh.pull(MaxLimit)
 		if diff := keysOf(fresh.recs); !slices.Equal(diff, keysOf(d.recs)) {

@@ -110,7 +110,11 @@ func TestCursorChecks(t *testing.T) {
 			t.Fatal(err)
 		}
 		pull := func(ctx context.Context, c string, schema int) error {
-			_, err := v.e.Pull(ctx, PullRequest{Cursor: c, SchemaVersion: schema})
+			req := PullRequest{Cursor: c}
+			if schema != 0 {
+				req.SchemaVersion = &schema
+			}
+			_, err := v.e.Pull(ctx, req)
 			return err
 		}
 		wantKind := func(name string, err error, kind apperr.Kind, code string) {

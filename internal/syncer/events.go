@@ -14,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/agent"
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/customer"
+	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
 
@@ -43,6 +44,7 @@ type hub struct {
 	wake chan struct{}
 	done chan struct{}
 	once sync.Once
+	wg   sync.WaitGroup // the poller
 	last int64
 	era  uuid.UUID
 }
@@ -63,7 +65,16 @@ type subscriber struct {
 	stale   bool               // the scope needs a reload (touched by the poller only)
 }
 
-func (h *hub) close() { h.once.Do(func() { close(h.done) }) }
+// close stops the poller and waits for it, so that it does not outlive
+// the database.
+func (h *hub) close() {
+	h.once.Do(func() {
+		h.mu.Lock() // so that add either sees done closed or has started the poller
+		close(h.done)
+		h.mu.Unlock()
+	})
+	h.wg.Wait()
+}
 
 // notify wakes the poller without blocking.
 func (h *hub) notify() {
@@ -94,6 +105,7 @@ func (h *hub) add(s *subscriber) error {
 		}
 		h.last, h.era = top, m.era
 		unsubscribe := h.e.db.Subscribe(func([]store.Change) { h.notify() })
+		h.wg.Add(1)
 		go h.poll(unsubscribe)
 	}
 	return nil
@@ -106,6 +118,7 @@ func (h *hub) remove(s *subscriber) {
 }
 
 func (h *hub) poll(unsubscribe func()) {
+	defer h.wg.Done()
 	defer unsubscribe()
 	t := time.NewTicker(h.e.opts.PollEvery)
 	defer t.Stop()
@@ -287,25 +300,46 @@ func (e *Engine) loadSubscriber(ctx context.Context, s *subscriber) error {
 	return nil
 }
 
-// Stream writes the change notices of the caller's scope to w as
-// server-sent events (openapi.yaml: changed, heartbeat, reset), calling
-// flush after each, until ctx ends, the engine closes (the server shuts
-// down), MaxStream passes (the client reconnects with a fresh token) or
-// a reset was sent.
-func (e *Engine) Stream(ctx context.Context, w io.Writer, flush func()) error {
+// Subscription is the change-notice stream of one caller.
+type Subscription struct {
+	e     *Engine
+	ctx   context.Context
+	s     *subscriber
+	epoch int64
+	once  sync.Once
+}
+
+// Subscribe registers a stream of change notices for the caller on ctx
+// (an agent). Serve then writes it; Close unregisters it.
+func (e *Engine) Subscribe(ctx context.Context) (*Subscription, error) {
 	sc, err := e.scopeOf(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s := &subscriber{agent: sc.agent.ID, events: make(chan string, 1)}
 	if err := e.loadSubscriber(ctx, s); err != nil {
-		return err
+		return nil, err
 	}
 	if err := e.hub.add(s); err != nil {
-		return err
+		return nil, apperr.Unavailable(err.Error())
 	}
-	defer e.hub.remove(s)
-	epoch := sc.agent.ScopeEpoch
+	return &Subscription{e: e, ctx: ctx, s: s, epoch: sc.agent.ScopeEpoch}, nil
+}
+
+// Close unregisters the stream.
+func (sub *Subscription) Close() { sub.once.Do(func() { sub.e.hub.remove(sub.s) }) }
+
+// Serve writes the change notices as server-sent events (openapi.yaml:
+// changed, heartbeat, reset), calling flush after each, until the
+// subscription's ctx ends, the engine closes (the server shuts down),
+// MaxStream passes (the client reconnects with a fresh token) or a reset
+// was sent. A changed event says, without data, that the caller's scope
+// has news (at most one a second); a reset that the client must pull from
+// the start (the database was restored, or the caller's role changed).
+// It closes the subscription.
+func (sub *Subscription) Serve(w io.Writer, flush func()) error {
+	defer sub.Close()
+	e, s := sub.e, sub.s
 	write := func(ev string) error {
 		if _, err := fmt.Fprintf(w, "event: %s\ndata: {}\n\n", ev); err != nil {
 			return err
@@ -321,19 +355,18 @@ func (e *Engine) Stream(ctx context.Context, w io.Writer, flush func()) error {
 	end := time.NewTimer(e.opts.MaxStream)
 	defer end.Stop()
 	var lastChanged time.Time
-	var hold *time.Timer
 	var holdC <-chan time.Time
 	for {
 		select {
-		case <-ctx.Done():
+		case <-sub.ctx.Done():
 			return nil
 		case <-e.closed:
 			return nil
 		case <-end.C:
 			return nil
 		case <-beat.C:
-			a, err := e.db.Client.Agent.Get(sysContext(ctx), s.agent)
-			if err != nil || a.Disabled || a.ScopeEpoch != epoch {
+			a, err := e.db.Client.Agent.Get(sysContext(sub.ctx), s.agent)
+			if err != nil || a.Disabled || a.ScopeEpoch != sub.epoch {
 				_ = write(EventReset)
 				return nil
 			}
@@ -345,10 +378,10 @@ func (e *Engine) Stream(ctx context.Context, w io.Writer, flush func()) error {
 				_ = write(EventReset)
 				return nil
 			}
+			// Pacing, not business time: the wall clock is right here.
 			if wait := changedEvery - time.Since(lastChanged); wait > 0 {
-				if hold == nil {
-					hold = time.NewTimer(wait)
-					holdC = hold.C
+				if holdC == nil {
+					holdC = time.After(wait)
 				}
 				continue
 			}
@@ -357,11 +390,20 @@ func (e *Engine) Stream(ctx context.Context, w io.Writer, flush func()) error {
 				return nil
 			}
 		case <-holdC:
-			hold, holdC = nil, nil
+			holdC = nil
 			lastChanged = time.Now()
 			if err := write(EventChanged); err != nil {
 				return nil
 			}
 		}
 	}
+}
+
+// Stream subscribes and serves in one call.
+func (e *Engine) Stream(ctx context.Context, w io.Writer, flush func()) error {
+	sub, err := e.Subscribe(ctx)
+	if err != nil {
+		return err
+	}
+	return sub.Serve(w, flush)
 }

@@ -44,10 +44,22 @@ type env struct {
 // eachEnv runs fn on SQLite and PostgreSQL.
 func eachEnv(t *testing.T, fn func(t *testing.T, v *env)) {
 	t.Helper()
-	clk := clock.NewFake(testStart)
-	storetest.EachWith(t, storetest.Options{Clock: clk}, func(t *testing.T, db *store.DB) {
-		fn(t, newEnv(t, db, clk, Options{}))
-	})
+	eachEnvWith(t, Options{}, fn)
+}
+
+// eachEnvWith is eachEnv with engine options.
+func eachEnvWith(t *testing.T, opts Options, fn func(t *testing.T, v *env)) {
+	t.Helper()
+	for _, dial := range []string{"sqlite", "postgres"} {
+		t.Run(dial, func(t *testing.T) {
+			clk := clock.NewFake(testStart)
+			open := storetest.SQLite
+			if dial == "postgres" {
+				open = storetest.Postgres
+			}
+			fn(t, newEnv(t, open(t, storetest.Options{Clock: clk}), clk, opts))
+		})
+	}
 }
 
 func newEnv(t testing.TB, db *store.DB, clk *clock.Fake, opts Options) *env {
@@ -307,13 +319,13 @@ func (d *device) apply(p *Page) {
 	for _, c := range p.Changes {
 		k := recKey{c.Collection, c.ID}
 		if c.Op == OpDelete {
-			d.note(k, "pull delete %s v%d (%s)", c.Reason, c.Version, c.Why)
+			d.note(k, "pull delete %s v%d", c.Reason, c.Version)
 			delete(d.recs, k)
 			delete(d.data, k)
 			d.deleted[k] = c.Reason
 			continue
 		}
-		d.note(k, "pull upsert v%d (%s)", c.Version, c.Why)
+		d.note(k, "pull upsert v%d", c.Version)
 		if cur, ok := d.recs[k]; !ok || c.Version > cur {
 			d.recs[k] = c.Version
 			d.data[k] = c.Data
@@ -403,15 +415,24 @@ func (v *env) truth(a *ent.Agent) map[recKey]int64 {
 // converged fails unless d holds exactly what its agent may see.
 func (d *device) converged(a *ent.Agent) {
 	d.v.t.Helper()
+	if m := d.mismatch(a); m != "" {
+		d.v.t.Fatal(m)
+	}
+}
+
+// mismatch says how d differs from what its agent may see ("" when not).
+func (d *device) mismatch(a *ent.Agent) string {
+	d.v.t.Helper()
 	want := d.v.truth(a)
 	if diff := cmp.Diff(keysOf(want), keysOf(d.recs)); diff != "" {
-		d.v.t.Fatalf("device of %s: records (-server +device):\n%s", a.Username, diff)
+		return fmt.Sprintf("device of %s: records (-server +device):\n%s", a.Username, diff)
 	}
 	for k, ver := range want {
 		if d.recs[k] != ver {
-			d.v.t.Fatalf("device of %s: %s at version %d, server %d", a.Username, k, d.recs[k], ver)
+			return fmt.Sprintf("device of %s: %s at version %d, server %d", a.Username, k, d.recs[k], ver)
 		}
 	}
+	return ""
 }
 
 func keysOf(m map[recKey]int64) []string {

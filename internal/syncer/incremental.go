@@ -26,15 +26,18 @@ const logChunk = 500
 //     (read through the caller's context; a record that meanwhile left the
 //     scope or was deleted is skipped, the entry that did so follows), or
 //     its tombstone;
-//   - a customer moved into the book from another owner: the whole
-//     customer with every record under it (a backfill), although those
-//     records did not change;
+//   - a customer moved into the book from an owner the caller did not see
+//     (just before the move): the whole customer, every record under it
+//     although those records did not change, and the tombstones of its
+//     records (a backfill);
 //   - a customer moved out of the book, or deleted, that the caller held
 //     just before (its previous owner was the caller or, for a team lead,
 //     then in the team): deletes of the customer and of every record the
 //     log knows under it (out_of_scope, or deleted);
-//   - for a team lead, an agent joining the team: a backfill of the agent's
-//     customers; leaving it: deletes of the customers the agent held;
+//   - for a team lead, an agent joining the team: a backfill of the
+//     customers the agent holds or held since; leaving it: deletes of
+//     those that are not in the lead's book now; the lead's own move makes
+//     the cursor unservable (410);
 //   - the caller's notifications, and the published toolkit (an item
 //     withdrawn arrives as out_of_scope).
 //
@@ -42,10 +45,10 @@ const logChunk = 500
 // past the database no longer has: an entry of a customer that left the
 // book after W1 is skipped, and the entry of that move, past W1, makes
 // the next pull delete the customer; a customer that entered the book
-// after W1 arrives complete with the next pull's backfill.
+// after W1 arrives complete with the next pull's backfill. Units (a
+// backfill, a drop) may span pages: the cursor keeps where they stand.
 func (e *Engine) incremental(ctx context.Context, ss *session, cur *cursor, b *builder) (bool, error) {
 	if cur.unit.kind != unitNone {
-		b.why = fmt.Sprintf("resumed seq %d unit %d", cur.pos, cur.unit.kind)
 		done, err := e.runUnit(ctx, ss, cur, b)
 		if err != nil || !done {
 			return false, err
@@ -81,7 +84,6 @@ func (e *Engine) incremental(ctx context.Context, ss *session, cur *cursor, b *b
 				return false, err
 			}
 			cur.pos = en.ID
-			b.why = fmt.Sprintf("seq %d unit %d", en.ID, u.kind)
 			if u.kind != unitNone {
 				cur.unit = u
 				done, err := e.runUnit(ctx, ss, cur, b)

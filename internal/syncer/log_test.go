@@ -2,6 +2,8 @@ package syncer
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,3 +198,67 @@ func TestToolkit(t *testing.T) {
 		d.converged(a)
 	})
 }
+
+// Run compacts on its interval and, when its context ends, closes the
+// engine: event streams end with it.
+func TestRunCompacts(t *testing.T) {
+	eachEnvWith(t, Options{CompactEvery: 20 * time.Millisecond, Retention: time.Hour}, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		_, ids := v.family(a)
+		v.tx(func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Interaction.DeleteOneID(ids[store.Interactions]).Exec(ctx)
+		})
+		v.clock.Advance(2 * time.Hour)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- v.e.Run(ctx) }()
+		deadline := time.Now().Add(5 * time.Second)
+		for v.db.Client.ChangeLog.Query().Where(changelog.OpEQ(changelog.OpDelete)).CountX(v.sys()) > 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("Run did not compact the expired tombstone")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.e.Subscribe(v.as(a)); err == nil {
+			t.Error("a closed engine still takes streams")
+		}
+	})
+}
+
+// A page that reveals personal data writes one audit entry, whatever the
+// number of customers on it.
+func TestOneAuditEntryPerPage(t *testing.T) {
+	eachEnv(t, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		for range 5 {
+			v.customer(a)
+		}
+		d := v.device(a)
+		pages := d.pull(1000)
+		revealing := 0
+		for _, p := range pages {
+			if slices.ContainsFunc(p.Changes, func(c Change) bool { return c.Collection == store.Customers }) {
+				revealing++
+			}
+		}
+		entries := v.db.Client.AuditEntry.Query().AllX(v.sys())
+		if revealing != 1 || len(entries) != 1 {
+			t.Fatalf("%d pages with customers, %d audit entries", revealing, len(entries))
+		}
+		e := entries[0]
+		if e.Action != "pii.read" || e.SubjectType != "sync" || !slicesContains(e.Fields, "phone") ||
+			!strings.Contains(e.Reason, "5 customers") || e.ActorID != a.ID.String() {
+			t.Errorf("audit entry: %+v", e)
+		}
+		d.pull(1000)
+		if n := v.db.Client.AuditEntry.Query().CountX(v.sys()); n != 1 {
+			t.Errorf("a pull that revealed nothing was audited: %d entries", n)
+		}
+	})
+}
+
+func slicesContains(s []string, v string) bool { return slices.Contains(s, v) }

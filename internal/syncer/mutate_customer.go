@@ -238,7 +238,7 @@ func (e *Engine) mutateCustomer(c *mctx) (Result, error) {
 	if err := f.finish(c.m.ID); err != nil {
 		return rejected(err.(*apperr.Error)), nil
 	}
-	create := c.m.BaseVersion == 0
+	create := c.creates()
 	if err := p.in.Validate(create, c.now); err != nil {
 		ae, _ := apperr.As(err)
 		return rejected(ae), nil
@@ -272,7 +272,7 @@ func (e *Engine) mutateCustomer(c *mctx) (Result, error) {
 	if c.m.BaseVersion > cur.Version {
 		return rejected(aheadOfServer(cur.Version)), nil
 	}
-	conflicts := bothSides(cur.FieldVersions, c.m.BaseVersion, changed, customerCols)
+	conflicts := c.bothSides(cur.FieldVersions, changed, customerCols)
 	after := cur
 	if len(changed) > 0 {
 		u := c.tx.Customer.UpdateOneID(cur.ID).Where(customer.Version(cur.Version)).SetUpdatedAt(c.now)
@@ -428,10 +428,10 @@ func (e *Engine) deleteCustomer(c *mctx) (Result, error) {
 		}
 	}
 	r := Result{Status: StatusApplied, Version: version(cur.Version + 1)}
-	if c.m.BaseVersion < cur.Version {
+	if c.base < cur.Version {
 		var since []string
 		for f, v := range cur.FieldVersions {
-			if v > c.m.BaseVersion {
+			if v > c.base && !slices.Contains(c.own, v) {
 				since = append(since, apiCustomerField(f))
 			}
 		}

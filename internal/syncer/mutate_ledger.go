@@ -77,7 +77,7 @@ func (e *Engine) mutateInteraction(c *mctx) (Result, error) {
 	if c.m.Op == OpDelete {
 		return cannot("the consultation ledger keeps its entries"), nil
 	}
-	create := c.m.BaseVersion == 0
+	create := c.creates()
 	ro := interactionReadOnlyUpdate
 	if create {
 		ro = interactionReadOnlyCreate
@@ -148,7 +148,7 @@ func (e *Engine) mutateInteraction(c *mctx) (Result, error) {
 	if len(fe) > 0 {
 		return rejected(apperr.Invalid("the interaction is invalid", fe...)), nil
 	}
-	conflicts := bothSides(cur.FieldVersions, c.m.BaseVersion, changed, nil)
+	conflicts := c.bothSides(cur.FieldVersions, changed, nil)
 	after := cur
 	if len(changed) > 0 {
 		u := c.tx.Interaction.UpdateOneID(cur.ID).Where(interaction.Version(cur.Version)).SetUpdatedAt(c.now)
@@ -284,7 +284,7 @@ func (e *Engine) mutateComplaint(c *mctx) (Result, error) {
 	if c.m.Op == OpDelete {
 		return cannot("complaints are closed through the workflow, not deleted"), nil
 	}
-	create := c.m.BaseVersion == 0
+	create := c.creates()
 	f := newFields(c.m.Data, complaintReadOnly)
 	p := decodeComplaint(f, create)
 	if err := f.finish(c.m.ID); err != nil {
@@ -333,7 +333,7 @@ func (e *Engine) mutateComplaint(c *mctx) (Result, error) {
 	if cur.Status == complaint.StatusClosed && len(changed) > 0 {
 		return rejected(apperr.Conflict("a closed complaint changes only after it is reopened")), nil
 	}
-	conflicts := bothSides(cur.FieldVersions, c.m.BaseVersion, changed, nil)
+	conflicts := c.bothSides(cur.FieldVersions, changed, nil)
 	after := cur
 	if len(changed) > 0 {
 		u := c.tx.Complaint.UpdateOneID(cur.ID).Where(complaint.Version(cur.Version)).SetUpdatedAt(c.now)
@@ -445,7 +445,7 @@ func (e *Engine) mutateNotification(c *mctx) (Result, error) {
 	if (readAt != nil || clear) && !sameTime(readAt, cur.ReadAt) {
 		changed = append(changed, "read_at")
 	}
-	conflicts := bothSides(cur.FieldVersions, c.m.BaseVersion, changed, nil)
+	conflicts := c.bothSides(cur.FieldVersions, changed, nil)
 	after := cur
 	if len(changed) > 0 {
 		u := c.tx.Notification.UpdateOneID(cur.ID).Where(notification.Version(cur.Version)).SetUpdatedAt(c.now)

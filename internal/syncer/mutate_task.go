@@ -197,7 +197,7 @@ func (e *Engine) mutateTask(c *mctx) (Result, error) {
 	if c.m.Op == OpDelete {
 		return cannot("tasks are completed or skipped, not deleted"), nil
 	}
-	create := c.m.BaseVersion == 0
+	create := c.creates()
 	ro := taskReadOnlyUpdate
 	if create {
 		ro = taskReadOnlyAlways
@@ -231,7 +231,7 @@ func (e *Engine) mutateTask(c *mctx) (Result, error) {
 		ae, _ := apperr.As(err)
 		return rejected(ae), nil
 	}
-	conflicts := bothSides(cur.FieldVersions, c.m.BaseVersion, changed, nil)
+	conflicts := c.bothSides(cur.FieldVersions, changed, nil)
 	after := cur
 	if len(changed) > 0 {
 		u := c.tx.Task.UpdateOneID(cur.ID).Where(task.Version(cur.Version)).SetTitle(v.title).SetDescription(v.description).

@@ -32,7 +32,6 @@ type Change struct {
 	Reason string
 	// Data is the record (upserts), as the JSON of its REST schema.
 	Data json.RawMessage
-	Why  string
 }
 
 func (c *Change) size() int { return len(c.Data) + changeOverhead }
@@ -108,7 +107,6 @@ type changeKey struct {
 // A record changed twice in a page keeps only its latest change, at the
 // latest position (a page is applied in order).
 type builder struct {
-	why             string
 	limit, maxBytes int
 	changes         []Change
 	at              map[changeKey]int
@@ -135,7 +133,6 @@ func (b *builder) add(c Change) {
 		b.changes[i] = Change{}
 		b.live--
 	}
-	c.Why = b.why
 	b.at[k] = len(b.changes)
 	b.changes = append(b.changes, c)
 	b.live++

@@ -14,8 +14,8 @@ type PullRequest struct {
 	Cursor string
 	// Limit bounds the page's changes; DefaultLimit when 0.
 	Limit int
-	// SchemaVersion is the client's schema version; SchemaVersion when 0.
-	SchemaVersion int
+	// SchemaVersion is the client's schema version; SchemaVersion when nil.
+	SchemaVersion *int
 }
 
 // Pull returns the next page of changes in the caller's scope (the
@@ -98,14 +98,14 @@ func (e *Engine) Pull(ctx context.Context, req PullRequest) (*Page, error) {
 }
 
 // checkSchema resolves the client's schema version.
-func checkSchema(v int) (int64, error) {
+func checkSchema(v *int) (int64, error) {
 	switch {
-	case v == 0:
+	case v == nil:
 		return SchemaVersion, nil
-	case v != SchemaVersion:
-		return 0, apperr.UpgradeRequired(fmt.Sprintf("schema version %d is not supported; this server speaks %d", v, SchemaVersion))
+	case *v != SchemaVersion:
+		return 0, apperr.UpgradeRequired(fmt.Sprintf("schema version %d is not supported; this server speaks %d", *v, SchemaVersion))
 	}
-	return int64(v), nil
+	return SchemaVersion, nil
 }
 
 // startCursor decodes and checks the request's cursor, or makes the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,10 +106,15 @@ func (e *Engine) Push(ctx context.Context, req PushRequest) (*PushResponse, erro
 	}
 	ss := e.newSession(s)
 	out := &PushResponse{Results: make([]Result, len(req.Mutations))}
+	own := map[changeKey][]int64{}
 	for i, m := range req.Mutations {
-		r, err := e.pushOne(ctx, ss, req.DeviceID, m)
+		k := changeKey{m.Collection, m.ID}
+		r, err := e.pushOne(ctx, ss, req.DeviceID, m, own[k])
 		if err != nil {
 			return nil, fmt.Errorf("mutation %d: %w", i, err)
+		}
+		if r.Version != nil && (r.Status == StatusApplied || r.Status == StatusMerged || r.Status == StatusConflict) {
+			own[k] = append(own[k], *r.Version)
 		}
 		out.Results[i] = r
 	}
@@ -130,7 +136,7 @@ type rejection struct{ r Result }
 
 func (r *rejection) Error() string { return "mutation rejected: " + r.r.Err.Error() }
 
-func (e *Engine) pushOne(ctx context.Context, ss *session, device uuid.UUID, m Mutation) (Result, error) {
+func (e *Engine) pushOne(ctx context.Context, ss *session, device uuid.UUID, m Mutation, own []int64) (Result, error) {
 	me := ss.s.agent.ID
 	if m.MutationID == "" || len(m.MutationID) > 100 {
 		return Result{MutationID: m.MutationID, Status: StatusRejected,
@@ -150,7 +156,7 @@ func (e *Engine) pushOne(ctx context.Context, ss *session, device uuid.UUID, m M
 		if err != nil {
 			return fmt.Errorf("store mutation: %w", err)
 		}
-		res, err = e.mutate(&mctx{ctx: ctx, tx: tx, ss: ss, m: m, now: ss.now})
+		res, err = e.mutate(&mctx{ctx: ctx, tx: tx, ss: ss, m: m, now: ss.now, own: own, base: ownBase(m.BaseVersion, own)})
 		if err != nil {
 			if ae, ok := clientError(err); ok {
 				return &rejection{r: Result{MutationID: m.MutationID, Status: StatusRejected, Err: ae}}
@@ -287,6 +293,10 @@ type mctx struct {
 	ss  *session
 	m   Mutation
 	now time.Time
+	// own holds the versions that earlier mutations of the push made of
+	// the record; base is the mutation's base counting them.
+	own  []int64
+	base int64
 }
 
 func (c *mctx) me() uuid.UUID { return c.ss.s.agent.ID }
@@ -311,7 +321,7 @@ func (e *Engine) mutate(c *mctx) (Result, error) {
 	if m.BaseVersion < 0 {
 		return rejected(apperr.Invalid("base_version must not be negative", apperr.FieldError{Field: "/base_version", Code: "minimum", Message: "must be 0 or more"})), nil
 	}
-	if m.Op == OpUpsert && m.BaseVersion == 0 {
+	if m.Op == OpUpsert && c.creates() {
 		if dead, err := e.tombstoned(c, m.ID); err != nil || dead {
 			return Result{Status: StatusGone}, err
 		}
@@ -357,10 +367,11 @@ func outcome(base, current int64, conflicts []string) string {
 	return StatusMerged
 }
 
-// bothSides returns the fields (API names) that changed on the server
-// after base: cols maps each API field to the columns whose versions the
-// store keeps in field_versions.
-func bothSides(fv map[string]int64, base int64, changed []string, cols map[string][]string) []string {
+// bothSides returns the fields (API names) of changed that changed on the
+// server after the mutation's base, by others than the earlier mutations
+// of the same push: cols maps each API field to the columns whose
+// versions the store keeps in field_versions.
+func (c *mctx) bothSides(fv map[string]int64, changed []string, cols map[string][]string) []string {
 	var out []string
 	for _, f := range changed {
 		names := cols[f]
@@ -368,13 +379,28 @@ func bothSides(fv map[string]int64, base int64, changed []string, cols map[strin
 			names = []string{f}
 		}
 		for _, col := range names {
-			if fv[col] > base {
+			if v := fv[col]; v > c.base && !slices.Contains(c.own, v) {
 				out = append(out, f)
 				break
 			}
 		}
 	}
 	return out
+}
+
+// ownBase is the base of a mutation counting the versions that earlier
+// mutations of the same push made of its record: a client that edits a
+// record twice offline sends both edits on the version it pulled, and
+// its first edit is no concurrent change to the second.
+func ownBase(base int64, own []int64) int64 {
+	sorted := slices.Clone(own)
+	slices.Sort(sorted)
+	for _, v := range sorted {
+		if v == base+1 {
+			base = v
+		}
+	}
+	return base
 }
 
 // pg says whether reads of the record to change take its row lock: on
@@ -419,7 +445,7 @@ func (c *mctx) created(coll string, rec any, v int64) (Result, error) {
 // applied returns no record (the client has it), merged and conflict the
 // record after the mutation.
 func (c *mctx) updated(coll string, after any, v, before int64, conflicts []string) (Result, error) {
-	r := Result{Status: outcome(c.m.BaseVersion, before, conflicts), Version: version(v), Conflicts: conflicts}
+	r := Result{Status: outcome(c.base, before, conflicts), Version: version(v), Conflicts: conflicts}
 	if r.Status == StatusApplied {
 		return r, nil
 	}
@@ -444,3 +470,8 @@ func noData() *apperr.Error {
 
 // cannot rejects an operation a collection does not take from clients.
 func cannot(reason string) Result { return rejected(apperr.Forbidden(reason)) }
+
+// creates says whether the mutation makes its record: base version 0,
+// unless an earlier mutation of the same push made it (a record created
+// and then edited offline, both sent on version 0).
+func (c *mctx) creates() bool { return c.m.BaseVersion == 0 && len(c.own) == 0 }

@@ -306,3 +306,32 @@ func TestPushThenPull(t *testing.T) {
 		d.converged(a)
 	})
 }
+
+// A client that made and edited records offline sends the edits on the
+// version it had: its own earlier mutations in the push are no
+// concurrent change.
+func TestPushOwnEditsInOneBatch(t *testing.T) {
+	eachEnv(t, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		c := v.customer(a)
+		ctx := v.as(a)
+		id := uuid.New()
+		res := v.push(ctx,
+			Mutation{MutationID: mid(), Collection: store.Customers, Op: OpUpsert, ID: c.ID, BaseVersion: 1, Data: data("occupation", "教师")},
+			Mutation{MutationID: mid(), Collection: store.Customers, Op: OpUpsert, ID: c.ID, BaseVersion: 1, Data: data("occupation", "校长")},
+			Mutation{MutationID: mid(), Collection: store.Tasks, Op: OpUpsert, ID: id,
+				Data: data("customer_id", c.ID, "title", "回访", "due_at", v.clock.Now())},
+			Mutation{MutationID: mid(), Collection: store.Tasks, Op: OpUpsert, ID: id, Data: data("status", "done")},
+		)
+		want := []string{StatusApplied, StatusApplied, StatusApplied, StatusApplied}
+		for i, r := range res {
+			if r.Status != want[i] || len(r.Conflicts) > 0 {
+				t.Errorf("mutation %d: %+v (%v)", i, r, r.Err)
+			}
+		}
+		got, err := v.db.Client.Task.Get(v.sys(), id)
+		if err != nil || got.Status != "done" {
+			t.Errorf("task after create and edit: %+v %v", got, err)
+		}
+	})
+}

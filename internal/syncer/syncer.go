@@ -10,6 +10,21 @@
 // Records are read with the caller's context, so the access rules
 // (package access) decide what a caller receives; the log itself is
 // server bookkeeping, read as the system.
+//
+// What a client does (and what the tests' simulated phones do):
+//
+//   - Apply a page in order: store an upsert when it holds no copy or an
+//     older version; drop its copy on a delete, whatever the version.
+//   - Save the cursor only once has_more is false; pass it back unchanged.
+//   - On 410 sync-reset-required, drop the cursor and pull from the start.
+//     When a pull from the start completes, the snapshot is the whole
+//     scope: drop every local record it did not deliver, except records
+//     made offline and not yet sent (anything committed after the
+//     snapshot's watermark comes with the next pull).
+//   - Push with each mutation's base version; take the version of each
+//     result for the records it still holds (a result never brings back a
+//     record that a pull dropped), so that the next pull's upserts of
+//     those versions can be skipped.
 package syncer
 
 import (

@@ -145,9 +145,12 @@ func (e *Engine) drop(ss *session, set []uuid.UUID, reason string, onlyDeleted b
 		var cands []struct {
 			RecordID uuid.UUID `json:"record_id"`
 		}
-		err := e.db.Client.ChangeLog.Query().
-			Where(changelog.CustomerIDIn(set...), changelog.CollectionIn(unitColls...), changelog.RecordIDGT(u.last)).
-			Unique(true).Order(ent.Asc(changelog.FieldRecordID)).Limit(n).
+		q := e.db.Client.ChangeLog.Query().
+			Where(changelog.CustomerIDIn(set...), changelog.CollectionIn(unitColls...), changelog.RecordIDGT(u.last))
+		if onlyDeleted {
+			q.Where(changelog.OpEQ(changelog.OpDelete))
+		}
+		err := q.Unique(true).Order(ent.Asc(changelog.FieldRecordID)).Limit(n).
 			Select(changelog.FieldRecordID).Scan(ss.s.sys, &cands)
 		if err != nil {
 			return false, fmt.Errorf("list the records of dropped customers: %w", err)
