@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -114,7 +115,11 @@ func TestServeDemo(t *testing.T) {
 			t.Errorf("serve output: %q", out)
 		}
 		password := strings.TrimSpace(strings.SplitN(strings.SplitN(out, "demo password: ", 2)[1], "\n", 2)[0])
-		readDemoBook(t, "http://"+addr, password)
+		token := readDemoBook(t, "http://"+addr, password)
+		// A phone holds the sync event stream open: shutting down ends it
+		// instead of waiting for it (the shutdown timeout is 15 s).
+		stream := openEventStream(t, "http://"+addr, token)
+		start := time.Now()
 		cancel()
 		select {
 		case err := <-done:
@@ -123,6 +128,12 @@ func TestServeDemo(t *testing.T) {
 			}
 		case <-time.After(20 * time.Second):
 			t.Fatal("serve did not stop after the context ended")
+		}
+		if took := time.Since(start); took > 10*time.Second {
+			t.Errorf("shutdown with an open event stream took %v", took)
+		}
+		if _, err := io.Copy(io.Discard, stream); err != nil {
+			t.Errorf("the event stream did not end cleanly: %v", err)
 		}
 		// A second start reuses the generated secrets and skips the data.
 		var dataDir string
@@ -210,7 +221,30 @@ func (w *syncWriter) String() string {
 
 // readDemoBook logs in as agent1 and reads the book and one customer in
 // full, as an agent's app would.
-func readDemoBook(t *testing.T, base, password string) {
+// openEventStream opens GET /v1/sync/events and reads its first event.
+func openEventStream(t *testing.T, base, token string) io.Reader {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/v1/sync/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("GET /v1/sync/events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	r := bufio.NewReader(res.Body)
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "event: ") {
+		t.Fatalf("first line of the event stream: %q %v", line, err)
+	}
+	return r
+}
+
+// readDemoBook logs in as agent1, reads a customer and returns the token.
+func readDemoBook(t *testing.T, base, password string) string {
 	t.Helper()
 	post := func(path, body string) map[string]any {
 		res, err := http.Post(base+path, "application/json", strings.NewReader(body))
@@ -250,6 +284,7 @@ func readDemoBook(t *testing.T, base, password string) {
 	if phone, _ := one["phone"].(string); len(phone) != 11 {
 		t.Errorf("agent1 does not see the customer's phone: %v", one["phone"])
 	}
+	return token
 }
 
 // TestNotifyRun plans and sends the reminders of one policy as of a time

@@ -141,7 +141,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		return nil, err
 	}
 	syncEngine, err := syncer.New(db, syncer.Options{CursorKey: cursorKey, Render: httpapi.SyncRecordJSON, PII: protector,
-		Audit: audit.New(db.Client, clk), Quality: quality.NewService(db, cal, clk), Clock: clk, Logger: logger})
+		Audit: audit.New(db.Client, clk), Quality: quality.NewService(db, cal, clk), Clock: clk, Logger: logger, Retention: cfg.SyncRetention})
 	if err != nil {
 		db.Close()
 		return nil, err

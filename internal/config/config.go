@@ -35,6 +35,10 @@ type Config struct {
 	// ReminderInterval is how often the server plans and sends reminders.
 	ReminderInterval time.Duration `env:"AGENTDESK_REMINDER_INTERVAL" envDefault:"1m"`
 
+	// SyncRetention is how long deletes are kept as tombstones (and scope
+	// moves in the change log); a sync cursor older than it must reset.
+	SyncRetention time.Duration `env:"AGENTDESK_SYNC_RETENTION" envDefault:"720h"`
+
 	// Demo is set by `serve --demo`, not by the environment.
 	Demo bool `env:"-"`
 }
@@ -65,6 +69,9 @@ func (c Config) validate() error {
 	}
 	if c.ReminderInterval <= 0 {
 		errs = append(errs, errors.New("AGENTDESK_REMINDER_INTERVAL must be positive"))
+	}
+	if c.SyncRetention < time.Hour {
+		errs = append(errs, errors.New("AGENTDESK_SYNC_RETENTION must be at least 1h"))
 	}
 	if _, err := c.SlogLevel(); err != nil {
 		errs = append(errs, err)
@@ -105,6 +112,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("fcm_credentials", mask(c.FCMCredentials)),
 		slog.String("fcm_endpoint", c.FCMEndpoint),
 		slog.String("reminder_interval", c.ReminderInterval.String()),
+		slog.String("sync_retention", c.SyncRetention.String()),
 		slog.String("log_level", c.LogLevel),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Float64("rate_limit", c.RateLimit),

@@ -14,7 +14,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.ShutdownTimeout != 15*time.Second || c.BodyLimit != 1<<20 ||
-		c.ReminderInterval != time.Minute {
+		c.ReminderInterval != time.Minute || c.SyncRetention != 30*24*time.Hour {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -30,6 +30,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad duration", []string{"AGENTDESK_SHUTDOWN_TIMEOUT=soon"}, `invalid duration "soon"`},
 		{"limits", []string{"AGENTDESK_BODY_LIMIT=10", "AGENTDESK_BULK_BODY_LIMIT=5"}, "BODY_LIMIT"},
 		{"reminder interval", []string{"AGENTDESK_REMINDER_INTERVAL=0s"}, "AGENTDESK_REMINDER_INTERVAL"},
+		{"sync retention", []string{"AGENTDESK_SYNC_RETENTION=5m"}, "AGENTDESK_SYNC_RETENTION"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
