@@ -345,3 +345,64 @@ func TestSyncEventsOverHTTP(t *testing.T) {
 		cancel()
 	})
 }
+
+// Who may sync, and what each caller receives: the devices of agents of
+// every role, each with its own scope; never integrators or anonymous
+// callers. A lead's phone holds the team's customers, an agent of
+// another team none of them.
+func TestSyncAccessOverHTTP(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		f := newSyncFixture(t, e)
+		integrator := e.IntegratorToken(t, "crm", "customers:read", "customers:write")
+		tests := []struct {
+			name      string
+			token     string
+			status    int
+			customers int // customers in a full pull
+		}{
+			{"no token", "", 401, 0},
+			{"integrator", integrator, 403, 0},
+			{"owner", f.tm.agent1, 200, 3},
+			{"colleague in the team", f.tm.agent2, 200, 0},
+			{"lead of the team", f.tm.lead1, 200, 3},
+			{"agent of another team", f.tm.agent3, 200, 0},
+			{"admin", f.tm.admin, 200, 3},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				for _, path := range []string{"/v1/sync/pull?limit=1000", "/v1/sync/checksum?cursor=x"} {
+					if tt.status == 200 {
+						continue
+					}
+					if res := e.Do(t, apptest.Request{Method: "GET", Path: path, Token: tt.token}); res.Status != tt.status {
+						t.Errorf("GET %s: %d, want %d", path, res.Status, tt.status)
+					}
+				}
+				push := map[string]any{"device_id": uuid.NewString(), "mutations": []any{}}
+				if res := e.Do(t, apptest.Request{Method: "POST", Path: "/v1/sync/push", Token: tt.token, Body: push}); res.Status != tt.status {
+					t.Errorf("POST /v1/sync/push: %d, want %d (%s)", res.Status, tt.status, res.Body)
+				}
+				if tt.status != 200 {
+					return
+				}
+				pages, _ := pullAll(t, e, tt.token, "", 1000)
+				got := map[uuid.UUID]bool{}
+				for _, p := range pages {
+					for _, c := range p.Changes {
+						if c.Collection == "customers" && c.Op == "upsert" {
+							got[c.Id] = true
+						}
+					}
+				}
+				if len(got) != tt.customers {
+					t.Errorf("customers pulled: %d, want %d", len(got), tt.customers)
+				}
+				for _, id := range f.customers {
+					if tt.customers > 0 && !got[id] {
+						t.Errorf("customer %s missing", id)
+					}
+				}
+			})
+		}
+	})
+}
