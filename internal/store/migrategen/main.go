@@ -3,6 +3,12 @@
 //
 //	go run ./internal/store/migrategen -name add_something
 //
+// After merging branches that each added a migration, -hash rewrites the
+// atlas.sum files of both dialects (the migrations themselves merge as
+// separate files):
+//
+//	go run ./internal/store/migrategen -hash
+//
 // PostgreSQL needs a server to replay the existing migrations on: a scratch
 // database is created through -pg (default: the local server) and dropped.
 package main
@@ -31,7 +37,16 @@ func main() {
 	name := flag.String("name", "", "migration name (required)")
 	pg := flag.String("pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server for the scratch database")
 	root := flag.String("dir", "internal/store/migrations", "migrations directory")
+	hash := flag.Bool("hash", false, "only rewrite the atlas.sum files")
 	flag.Parse()
+	if *hash {
+		for _, d := range []string{"sqlite", "postgres"} {
+			if err := rehash(*root + "/" + d); err != nil {
+				log.Fatal(err)
+			}
+		}
+		return
+	}
 	if *name == "" {
 		log.Fatal("-name is required")
 	}
@@ -66,6 +81,19 @@ func run(ctx context.Context, name, pgURL, root string) error {
 		return fmt.Errorf("postgres: %w", err)
 	}
 	return nil
+}
+
+// rehash rewrites the atlas.sum of a migrations directory.
+func rehash(path string) error {
+	dir, err := atlas.NewLocalDir(path)
+	if err != nil {
+		return err
+	}
+	sum, err := dir.Checksum()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return atlas.WriteSumFile(dir, sum)
 }
 
 func diff(ctx context.Context, path, devURL, dial, name string) error {
