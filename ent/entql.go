@@ -303,6 +303,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencyrecord.FieldRequestHash: {Type: field.TypeString, Column: idempotencyrecord.FieldRequestHash},
 			idempotencyrecord.FieldStatusCode:  {Type: field.TypeInt, Column: idempotencyrecord.FieldStatusCode},
 			idempotencyrecord.FieldContentType: {Type: field.TypeString, Column: idempotencyrecord.FieldContentType},
+			idempotencyrecord.FieldHeaders:     {Type: field.TypeJSON, Column: idempotencyrecord.FieldHeaders},
 			idempotencyrecord.FieldBody:        {Type: field.TypeBytes, Column: idempotencyrecord.FieldBody},
 			idempotencyrecord.FieldExpiresAt:   {Type: field.TypeTime, Column: idempotencyrecord.FieldExpiresAt},
 		},
@@ -2409,6 +2410,11 @@ func (f *IdempotencyRecordFilter) WhereStatusCode(p entql.IntP) {
 // WhereContentType applies the entql string predicate on the content_type field.
 func (f *IdempotencyRecordFilter) WhereContentType(p entql.StringP) {
 	f.Where(p.Field(idempotencyrecord.FieldContentType))
+}
+
+// WhereHeaders applies the entql json.RawMessage predicate on the headers field.
+func (f *IdempotencyRecordFilter) WhereHeaders(p entql.BytesP) {
+	f.Where(p.Field(idempotencyrecord.FieldHeaders))
 }
 
 // WhereBody applies the entql []byte predicate on the body field.

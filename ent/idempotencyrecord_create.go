@@ -102,6 +102,12 @@ func (_c *IdempotencyRecordCreate) SetNillableContentType(v *string) *Idempotenc
 	return _c
 }
 
+// SetHeaders sets the "headers" field.
+func (_c *IdempotencyRecordCreate) SetHeaders(v map[string]string) *IdempotencyRecordCreate {
+	_c.mutation.SetHeaders(v)
+	return _c
+}
+
 // SetBody sets the "body" field.
 func (_c *IdempotencyRecordCreate) SetBody(v []byte) *IdempotencyRecordCreate {
 	_c.mutation.SetBody(v)
@@ -310,6 +316,10 @@ func (_c *IdempotencyRecordCreate) createSpec() (*IdempotencyRecord, *sqlgraph.C
 		_spec.SetField(idempotencyrecord.FieldContentType, field.TypeString, value)
 		_node.ContentType = value
 	}
+	if value, ok := _c.mutation.Headers(); ok {
+		_spec.SetField(idempotencyrecord.FieldHeaders, field.TypeJSON, value)
+		_node.Headers = value
+	}
 	if value, ok := _c.mutation.Body(); ok {
 		_spec.SetField(idempotencyrecord.FieldBody, field.TypeBytes, value)
 		_node.Body = value
@@ -469,6 +479,24 @@ func (u *IdempotencyRecordUpsert) SetContentType(v string) *IdempotencyRecordUps
 // UpdateContentType sets the "content_type" field to the value that was provided on create.
 func (u *IdempotencyRecordUpsert) UpdateContentType() *IdempotencyRecordUpsert {
 	u.SetExcluded(idempotencyrecord.FieldContentType)
+	return u
+}
+
+// SetHeaders sets the "headers" field.
+func (u *IdempotencyRecordUpsert) SetHeaders(v map[string]string) *IdempotencyRecordUpsert {
+	u.Set(idempotencyrecord.FieldHeaders, v)
+	return u
+}
+
+// UpdateHeaders sets the "headers" field to the value that was provided on create.
+func (u *IdempotencyRecordUpsert) UpdateHeaders() *IdempotencyRecordUpsert {
+	u.SetExcluded(idempotencyrecord.FieldHeaders)
+	return u
+}
+
+// ClearHeaders clears the value of the "headers" field.
+func (u *IdempotencyRecordUpsert) ClearHeaders() *IdempotencyRecordUpsert {
+	u.SetNull(idempotencyrecord.FieldHeaders)
 	return u
 }
 
@@ -663,6 +691,27 @@ func (u *IdempotencyRecordUpsertOne) SetContentType(v string) *IdempotencyRecord
 func (u *IdempotencyRecordUpsertOne) UpdateContentType() *IdempotencyRecordUpsertOne {
 	return u.Update(func(s *IdempotencyRecordUpsert) {
 		s.UpdateContentType()
+	})
+}
+
+// SetHeaders sets the "headers" field.
+func (u *IdempotencyRecordUpsertOne) SetHeaders(v map[string]string) *IdempotencyRecordUpsertOne {
+	return u.Update(func(s *IdempotencyRecordUpsert) {
+		s.SetHeaders(v)
+	})
+}
+
+// UpdateHeaders sets the "headers" field to the value that was provided on create.
+func (u *IdempotencyRecordUpsertOne) UpdateHeaders() *IdempotencyRecordUpsertOne {
+	return u.Update(func(s *IdempotencyRecordUpsert) {
+		s.UpdateHeaders()
+	})
+}
+
+// ClearHeaders clears the value of the "headers" field.
+func (u *IdempotencyRecordUpsertOne) ClearHeaders() *IdempotencyRecordUpsertOne {
+	return u.Update(func(s *IdempotencyRecordUpsert) {
+		s.ClearHeaders()
 	})
 }
 
@@ -1028,6 +1077,27 @@ func (u *IdempotencyRecordUpsertBulk) SetContentType(v string) *IdempotencyRecor
 func (u *IdempotencyRecordUpsertBulk) UpdateContentType() *IdempotencyRecordUpsertBulk {
 	return u.Update(func(s *IdempotencyRecordUpsert) {
 		s.UpdateContentType()
+	})
+}
+
+// SetHeaders sets the "headers" field.
+func (u *IdempotencyRecordUpsertBulk) SetHeaders(v map[string]string) *IdempotencyRecordUpsertBulk {
+	return u.Update(func(s *IdempotencyRecordUpsert) {
+		s.SetHeaders(v)
+	})
+}
+
+// UpdateHeaders sets the "headers" field to the value that was provided on create.
+func (u *IdempotencyRecordUpsertBulk) UpdateHeaders() *IdempotencyRecordUpsertBulk {
+	return u.Update(func(s *IdempotencyRecordUpsert) {
+		s.UpdateHeaders()
+	})
+}
+
+// ClearHeaders clears the value of the "headers" field.
+func (u *IdempotencyRecordUpsertBulk) ClearHeaders() *IdempotencyRecordUpsertBulk {
+	return u.Update(func(s *IdempotencyRecordUpsert) {
+		s.ClearHeaders()
 	})
 }
 

@@ -139,6 +139,18 @@ func (_u *IdempotencyRecordUpdate) SetNillableContentType(v *string) *Idempotenc
 	return _u
 }
 
+// SetHeaders sets the "headers" field.
+func (_u *IdempotencyRecordUpdate) SetHeaders(v map[string]string) *IdempotencyRecordUpdate {
+	_u.mutation.SetHeaders(v)
+	return _u
+}
+
+// ClearHeaders clears the value of the "headers" field.
+func (_u *IdempotencyRecordUpdate) ClearHeaders() *IdempotencyRecordUpdate {
+	_u.mutation.ClearHeaders()
+	return _u
+}
+
 // SetBody sets the "body" field.
 func (_u *IdempotencyRecordUpdate) SetBody(v []byte) *IdempotencyRecordUpdate {
 	_u.mutation.SetBody(v)
@@ -259,6 +271,12 @@ func (_u *IdempotencyRecordUpdate) sqlSave(ctx context.Context) (_node int, err 
 	}
 	if value, ok := _u.mutation.ContentType(); ok {
 		_spec.SetField(idempotencyrecord.FieldContentType, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Headers(); ok {
+		_spec.SetField(idempotencyrecord.FieldHeaders, field.TypeJSON, value)
+	}
+	if _u.mutation.HeadersCleared() {
+		_spec.ClearField(idempotencyrecord.FieldHeaders, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Body(); ok {
 		_spec.SetField(idempotencyrecord.FieldBody, field.TypeBytes, value)
@@ -394,6 +412,18 @@ func (_u *IdempotencyRecordUpdateOne) SetNillableContentType(v *string) *Idempot
 	if v != nil {
 		_u.SetContentType(*v)
 	}
+	return _u
+}
+
+// SetHeaders sets the "headers" field.
+func (_u *IdempotencyRecordUpdateOne) SetHeaders(v map[string]string) *IdempotencyRecordUpdateOne {
+	_u.mutation.SetHeaders(v)
+	return _u
+}
+
+// ClearHeaders clears the value of the "headers" field.
+func (_u *IdempotencyRecordUpdateOne) ClearHeaders() *IdempotencyRecordUpdateOne {
+	_u.mutation.ClearHeaders()
 	return _u
 }
 
@@ -547,6 +577,12 @@ func (_u *IdempotencyRecordUpdateOne) sqlSave(ctx context.Context) (_node *Idemp
 	}
 	if value, ok := _u.mutation.ContentType(); ok {
 		_spec.SetField(idempotencyrecord.FieldContentType, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Headers(); ok {
+		_spec.SetField(idempotencyrecord.FieldHeaders, field.TypeJSON, value)
+	}
+	if _u.mutation.HeadersCleared() {
+		_spec.ClearField(idempotencyrecord.FieldHeaders, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Body(); ok {
 		_spec.SetField(idempotencyrecord.FieldBody, field.TypeBytes, value)

@@ -11185,6 +11185,7 @@ type IdempotencyRecordMutation struct {
 	status_code    *int
 	addstatus_code *int
 	content_type   *string
+	headers        *map[string]string
 	body           *[]byte
 	expires_at     *time.Time
 	clearedFields  map[string]struct{}
@@ -11641,6 +11642,55 @@ func (m *IdempotencyRecordMutation) ResetContentType() {
 	m.content_type = nil
 }
 
+// SetHeaders sets the "headers" field.
+func (m *IdempotencyRecordMutation) SetHeaders(value map[string]string) {
+	m.headers = &value
+}
+
+// Headers returns the value of the "headers" field in the mutation.
+func (m *IdempotencyRecordMutation) Headers() (r map[string]string, exists bool) {
+	v := m.headers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeaders returns the old "headers" field's value of the IdempotencyRecord entity.
+// If the IdempotencyRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyRecordMutation) OldHeaders(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeaders is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeaders requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeaders: %w", err)
+	}
+	return oldValue.Headers, nil
+}
+
+// ClearHeaders clears the value of the "headers" field.
+func (m *IdempotencyRecordMutation) ClearHeaders() {
+	m.headers = nil
+	m.clearedFields[idempotencyrecord.FieldHeaders] = struct{}{}
+}
+
+// HeadersCleared returns if the "headers" field was cleared in this mutation.
+func (m *IdempotencyRecordMutation) HeadersCleared() bool {
+	_, ok := m.clearedFields[idempotencyrecord.FieldHeaders]
+	return ok
+}
+
+// ResetHeaders resets all changes to the "headers" field.
+func (m *IdempotencyRecordMutation) ResetHeaders() {
+	m.headers = nil
+	delete(m.clearedFields, idempotencyrecord.FieldHeaders)
+}
+
 // SetBody sets the "body" field.
 func (m *IdempotencyRecordMutation) SetBody(b []byte) {
 	m.body = &b
@@ -11747,7 +11797,7 @@ func (m *IdempotencyRecordMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdempotencyRecordMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, idempotencyrecord.FieldCreatedAt)
 	}
@@ -11774,6 +11824,9 @@ func (m *IdempotencyRecordMutation) Fields() []string {
 	}
 	if m.content_type != nil {
 		fields = append(fields, idempotencyrecord.FieldContentType)
+	}
+	if m.headers != nil {
+		fields = append(fields, idempotencyrecord.FieldHeaders)
 	}
 	if m.body != nil {
 		fields = append(fields, idempotencyrecord.FieldBody)
@@ -11807,6 +11860,8 @@ func (m *IdempotencyRecordMutation) Field(name string) (ent.Value, bool) {
 		return m.StatusCode()
 	case idempotencyrecord.FieldContentType:
 		return m.ContentType()
+	case idempotencyrecord.FieldHeaders:
+		return m.Headers()
 	case idempotencyrecord.FieldBody:
 		return m.Body()
 	case idempotencyrecord.FieldExpiresAt:
@@ -11838,6 +11893,8 @@ func (m *IdempotencyRecordMutation) OldField(ctx context.Context, name string) (
 		return m.OldStatusCode(ctx)
 	case idempotencyrecord.FieldContentType:
 		return m.OldContentType(ctx)
+	case idempotencyrecord.FieldHeaders:
+		return m.OldHeaders(ctx)
 	case idempotencyrecord.FieldBody:
 		return m.OldBody(ctx)
 	case idempotencyrecord.FieldExpiresAt:
@@ -11914,6 +11971,13 @@ func (m *IdempotencyRecordMutation) SetField(name string, value ent.Value) error
 		}
 		m.SetContentType(v)
 		return nil
+	case idempotencyrecord.FieldHeaders:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeaders(v)
+		return nil
 	case idempotencyrecord.FieldBody:
 		v, ok := value.([]byte)
 		if !ok {
@@ -11972,7 +12036,11 @@ func (m *IdempotencyRecordMutation) AddField(name string, value ent.Value) error
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *IdempotencyRecordMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(idempotencyrecord.FieldHeaders) {
+		fields = append(fields, idempotencyrecord.FieldHeaders)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -11985,6 +12053,11 @@ func (m *IdempotencyRecordMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *IdempotencyRecordMutation) ClearField(name string) error {
+	switch name {
+	case idempotencyrecord.FieldHeaders:
+		m.ClearHeaders()
+		return nil
+	}
 	return fmt.Errorf("unknown IdempotencyRecord nullable field %s", name)
 }
 
@@ -12018,6 +12091,9 @@ func (m *IdempotencyRecordMutation) ResetField(name string) error {
 		return nil
 	case idempotencyrecord.FieldContentType:
 		m.ResetContentType()
+		return nil
+	case idempotencyrecord.FieldHeaders:
+		m.ResetHeaders()
 		return nil
 	case idempotencyrecord.FieldBody:
 		m.ResetBody()

@@ -33,6 +33,8 @@ const (
 	FieldStatusCode = "status_code"
 	// FieldContentType holds the string denoting the content_type field in the database.
 	FieldContentType = "content_type"
+	// FieldHeaders holds the string denoting the headers field in the database.
+	FieldHeaders = "headers"
 	// FieldBody holds the string denoting the body field in the database.
 	FieldBody = "body"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
@@ -53,6 +55,7 @@ var Columns = []string{
 	FieldRequestHash,
 	FieldStatusCode,
 	FieldContentType,
+	FieldHeaders,
 	FieldBody,
 	FieldExpiresAt,
 }

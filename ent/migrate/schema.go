@@ -413,6 +413,7 @@ var (
 		{Name: "request_hash", Type: field.TypeString},
 		{Name: "status_code", Type: field.TypeInt},
 		{Name: "content_type", Type: field.TypeString, Default: ""},
+		{Name: "headers", Type: field.TypeJSON, Nullable: true},
 		{Name: "body", Type: field.TypeBytes},
 		{Name: "expires_at", Type: field.TypeTime},
 	}
@@ -430,7 +431,7 @@ var (
 			{
 				Name:    "idempotencyrecord_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdempotencyRecordsColumns[11]},
+				Columns: []*schema.Column{IdempotencyRecordsColumns[12]},
 			},
 		},
 	}

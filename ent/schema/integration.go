@@ -99,6 +99,8 @@ func (IdempotencyRecord) Fields() []ent.Field {
 		field.String("request_hash"),
 		field.Int("status_code"),
 		field.String("content_type").Default(""),
+		// headers are the answer's headers a replay repeats (ETag, Location).
+		field.JSON("headers", map[string]string{}).Optional(),
 		field.Bytes("body"),
 		field.Time("expires_at"),
 	}

@@ -129,6 +129,12 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	idem, err := Idempotency(spec, d.DB, IdempotencyOptions{Clock: d.Clock, Logger: d.Logger,
+		// The batch stores its per-row results under its key itself.
+		Skip: []string{"importIntegrationBatch"}})
+	if err != nil {
+		return nil, err
+	}
 	if d.Calendar == nil {
 		d.Calendar, err = quality.LoadCalendar(context.Background(), d.DB, quality.CalendarOptions{Clock: d.Clock})
 		if err != nil {
@@ -153,6 +159,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 		authn,
 		RateLimit(d.RateLimit, d.RateBurst, d.Clock),
 		validator,
+		idem,
 	)
 	if d.Reminders == nil {
 		if d.Reminders, err = defaultReminders(d); err != nil {

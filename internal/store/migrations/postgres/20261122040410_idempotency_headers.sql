@@ -1,0 +1,2 @@
+-- Modify "idempotency_records" table
+ALTER TABLE "idempotency_records" ADD COLUMN "headers" jsonb NULL;
