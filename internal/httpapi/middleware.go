@@ -153,7 +153,9 @@ func Recover(logger *slog.Logger) echo.MiddlewareFunc {
 	}
 }
 
-// BodyLimit caps request bodies at defaultLimit bytes, or at the limit of the
+// BodyLimit caps request bodies at defaultLimit bytes (a body sent with
+// Content-Encoding gzip or zstd is decoded here, and capped again as
+// decoded), or at the limit of the
 // longest prefix in overrides that the request path starts with (for example
 // "/v1/sync/"); a limit ≤ 0 means none. A declared Content-Length over the
 // limit is refused at once; a body without one (chunked) is cut off at the
@@ -186,6 +188,18 @@ func BodyLimit(defaultLimit int64, overrides map[string]int64) echo.MiddlewareFu
 			// The response writer lets net/http close the connection after a
 			// body was cut off, instead of draining it.
 			req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, limit)
+			if enc := req.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+				// A compressed body is limited twice: as sent, and as
+				// decoded (so a small bomb cannot expand past the limit).
+				body, err := decodeBody(req.Body, enc)
+				if err != nil {
+					return err
+				}
+				req.Body = http.MaxBytesReader(c.Response().Writer, body, limit)
+				req.Header.Del("Content-Encoding")
+				req.Header.Del("Content-Length")
+				req.ContentLength = -1
+			}
 			return next(c)
 		}
 	}

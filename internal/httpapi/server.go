@@ -149,6 +149,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 		RequestID(),
 		AccessLog(d.Logger),
 		metrics,
+		Compress(),
 		Recover(d.Logger),
 		SecurityHeaders(),
 		CORS(d.CORSOrigins),
