@@ -135,6 +135,10 @@ type ClaimsSummary struct {
 
 // NpsEntry is one survey answer as shown on the portrait.
 type NpsEntry struct {
+	// ID and CreatedAt are the answer record's (absent in portraits
+	// computed before they were kept).
+	ID            uuid.UUID  `json:"id,omitempty"`
+	CreatedAt     *time.Time `json:"created_at,omitempty"`
 	Score         int        `json:"score"`
 	Comment       string     `json:"comment,omitempty"`
 	AnsweredAt    time.Time  `json:"answered_at"`

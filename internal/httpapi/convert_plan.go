@@ -91,13 +91,18 @@ func policiesSummaryToAPI(s domain.PolicySummary) api.PoliciesSummary {
 	}
 }
 
-// npsEntryToAPI converts an NPS answer as the portrait keeps it. The
-// portrait keeps no record ID nor recording time of its answers: the ID is
-// the nil UUID and created_at the time of the answer.
+// npsEntryToAPI converts an NPS answer as the portrait keeps it. A
+// portrait computed before answers kept their record ID and recording
+// time has the nil UUID and the time of the answer in their place, until
+// it is recomputed.
 func npsEntryToAPI(customerID uuid.UUID, n domain.NpsEntry) api.NpsAnswer {
+	created := n.AnsweredAt.UTC()
+	if n.CreatedAt != nil {
+		created = n.CreatedAt.UTC()
+	}
 	return api.NpsAnswer{
-		Id: uuid.Nil, CustomerId: customerID, Score: int32(n.Score), Comment: nullIfEmpty(n.Comment),
-		AnsweredAt: n.AnsweredAt.UTC(), InteractionId: n.InteractionID, CreatedAt: n.AnsweredAt.UTC(),
+		Id: n.ID, CustomerId: customerID, Score: int32(n.Score), Comment: nullIfEmpty(n.Comment),
+		AnsweredAt: n.AnsweredAt.UTC(), InteractionId: n.InteractionID, CreatedAt: created,
 	}
 }
 

@@ -82,7 +82,7 @@ func TestCustomerPortrait(t *testing.T) {
 		if p.LastContactAt == nil || !p.LastContactAt.Equal(apptest.Start.AddDate(0, 0, -40)) {
 			t.Errorf("last contact = %v", p.LastContactAt)
 		}
-		if len(p.Nps) != 1 || p.Nps[0].Score != 9 || p.Nps[0].CustomerId != b.wang.ID {
+		if len(p.Nps) != 1 || p.Nps[0].Score != 9 || p.Nps[0].CustomerId != b.wang.ID || p.Nps[0].Id == uuid.Nil {
 			t.Errorf("nps = %+v", p.Nps)
 		}
 		if len(p.ChurnRisk.Factors) == 0 || p.ChurnRisk.Score <= 0 {

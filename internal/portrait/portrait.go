@@ -281,7 +281,8 @@ func npsEntries(as []*ent.NpsAnswer) []domain.NpsEntry {
 	})
 	out := make([]domain.NpsEntry, 0, min(len(sorted), NPSCap))
 	for _, a := range sorted[:min(len(sorted), NPSCap)] {
-		out = append(out, domain.NpsEntry{Score: a.Score, Comment: a.Comment, AnsweredAt: a.AnsweredAt.UTC(), InteractionID: a.InteractionID})
+		created := a.CreatedAt.UTC()
+		out = append(out, domain.NpsEntry{ID: a.ID, CreatedAt: &created, Score: a.Score, Comment: a.Comment, AnsweredAt: a.AnsweredAt.UTC(), InteractionID: a.InteractionID})
 	}
 	return out
 }

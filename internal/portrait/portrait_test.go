@@ -78,8 +78,9 @@ func fixture() *portrait.Inputs {
 			{ID: id(42), Status: claim.StatusClosed, Decision: &declined, AmountClaimedCents: 300_000, FiledAt: day(2024, 1, 5)},
 		},
 		NPS: []*ent.NpsAnswer{
-			{ID: id(51), Score: 9, Comment: "很好", AnsweredAt: day(2025, 10, 1)},
-			{ID: id(52), Score: 6, AnsweredAt: time.Date(2026, 2, 20, 4, 0, 0, 0, time.UTC), InteractionID: ptr(id(22))},
+			{ID: id(51), Score: 9, Comment: "很好", AnsweredAt: day(2025, 10, 1), CreatedAt: day(2025, 10, 2)},
+			{ID: id(52), Score: 6, AnsweredAt: time.Date(2026, 2, 20, 4, 0, 0, 0, time.UTC), InteractionID: ptr(id(22)),
+				CreatedAt: time.Date(2026, 2, 20, 4, 0, 0, 0, time.UTC)},
 		},
 	}
 }
@@ -108,8 +109,9 @@ func TestComputeDerivesEveryFigure(t *testing.T) {
 		Claims:            domain.ClaimsSummary{Count: 2, Open: 0, PaidCents: 1_280_000},
 		YearsWithoutClaim: 0,
 		NPS: []domain.NpsEntry{
-			{Score: 6, AnsweredAt: time.Date(2026, 2, 20, 4, 0, 0, 0, time.UTC), InteractionID: ptr(id(22))},
-			{Score: 9, Comment: "很好", AnsweredAt: day(2025, 10, 1)},
+			{ID: id(52), CreatedAt: ptr(time.Date(2026, 2, 20, 4, 0, 0, 0, time.UTC)), Score: 6,
+				AnsweredAt: time.Date(2026, 2, 20, 4, 0, 0, 0, time.UTC), InteractionID: ptr(id(22))},
+			{ID: id(51), CreatedAt: ptr(day(2025, 10, 2)), Score: 9, Comment: "很好", AnsweredAt: day(2025, 10, 1)},
 		},
 		Timeline: []domain.TimelineEvent{
 			{At: day(2026, 2, 25), Kind: "complaint", RefID: id(32), Title: "投诉：缴费扣款", Summary: "重复扣款"},
