@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 		oasdiff = filepath.Join(dir, "oasdiff")
 		build := exec.Command("go", "build", "-o", oasdiff, "github.com/oasdiff/oasdiff")
 		build.Dir = filepath.Join("..", "..", "tools", "oasdiff")
-		build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+		build.Env = append(os.Environ(), "GOWORK=off")
 		if out, err := build.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "building oasdiff: %v\n%s", err, out)
 			return 1
