@@ -20,6 +20,10 @@ import (
 // from the pinned tools module (tools/oasdiff/go.mod).
 var oasdiff string
 
+// levels adjusts oasdiff's severities to the project's rule (openapi.yaml,
+// "Versioning"): enums in responses are open, so a new value is no break.
+var levels, _ = filepath.Abs("oasdiff-levels.txt")
+
 func TestMain(m *testing.M) {
 	code := func() int {
 		dir, err := os.MkdirTemp("", "oasdiff-")
@@ -92,6 +96,8 @@ func TestCheckFails(t *testing.T) {
 		{"response property removed", removeResponseProperty, baseVersion, "response"},
 		{"request property made required", requireRequestProperty, baseVersion, "request"},
 		{"path added", addPath, baseVersion, ""},
+		{"enum value added (open enums)", enumEdit(true), baseVersion, ""},
+		{"enum value removed from a request", enumEdit(false), baseVersion, "enum-value-removed"},
 		{"version goes back", func(*testing.T, *openapi3.T) {}, "0.0.1", "older than"},
 	}
 	for _, tc := range cases {
@@ -141,7 +147,8 @@ func Check(base, revision string) error {
 		return fmt.Errorf("info.version %s is older than the released %s", rv, bv)
 	}
 	var out bytes.Buffer
-	cmd := exec.Command(oasdiff, "breaking", base, revision, "--fail-on", "ERR", "--color", "never", "--format", "text")
+	cmd := exec.Command(oasdiff, "breaking", base, revision, "--fail-on", "ERR", "--severity-levels", levels,
+		"--color", "never", "--format", "text")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
 	if err == nil {
@@ -357,6 +364,25 @@ func requireRequestProperty(t *testing.T, doc *openapi3.T) {
 		}
 	}
 	t.Fatal("no JSON request body with an optional property")
+}
+
+// enumEdit adds a value to, or removes the last from, SyncCollection,
+// which both requests (sync push) and responses (sync pull) use.
+func enumEdit(add bool) func(t *testing.T, doc *openapi3.T) {
+	return func(t *testing.T, doc *openapi3.T) {
+		t.Helper()
+		ref := doc.Components.Schemas["SyncCollection"]
+		if ref == nil || ref.Value == nil || len(ref.Value.Enum) < 2 {
+			t.Fatal("no SyncCollection enum")
+		}
+		c := *ref.Value
+		if add {
+			c.Enum = append(append([]any{}, c.Enum...), "a_new_collection")
+		} else {
+			c.Enum = append([]any{}, c.Enum[:len(c.Enum)-1]...)
+		}
+		ref.Value = &c
+	}
 }
 
 func contains(list []string, s string) bool {

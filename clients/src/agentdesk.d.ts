@@ -1200,8 +1200,9 @@ export interface paths {
         put?: never;
         /**
          * Upsert a batch
-         * @description Upserts up to 10,000 customers and policies in one request, in order, each on its own: one bad
-         *     item is reported and never fails the batch. Send `application/json` (`{"items": [...]}`) or
+         * @description Upserts up to 10,000 customers and policies in one request, in order, in transactions of 500
+         *     items: one bad item is reported and never fails the batch or costs the others. Portraits and
+         *     service plans follow in the background. Send `application/json` (`{"items": [...]}`) or
          *     `application/x-ndjson` (one item per line). Send an `Idempotency-Key`: a retried batch returns
          *     the first result. Customer items need `customers:write`, policy items `policies:write`; items
          *     beyond the client's scopes are rejected.
@@ -3356,6 +3357,11 @@ export interface components {
          */
         SyncCollection: "customers" | "portraits" | "policies" | "interactions" | "tasks" | "service_plans" | "complaints" | "toolkit_items" | "notifications";
         /**
+         * @description A collection of the change feed (the synced collections, and claims).
+         * @enum {string}
+         */
+        ChangeFeedCollection: "customers" | "portraits" | "policies" | "interactions" | "tasks" | "service_plans" | "complaints" | "claims" | "toolkit_items" | "notifications";
+        /**
          * @description Kind of change.
          * @enum {string}
          */
@@ -3858,7 +3864,7 @@ export interface components {
              * @description Commit-order sequence number.
              */
             seq: number;
-            collection: components["schemas"]["SyncCollection"];
+            collection: components["schemas"]["ChangeFeedCollection"];
             op: components["schemas"]["SyncOp"];
             /**
              * Format: uuid
@@ -7539,7 +7545,7 @@ export interface operations {
                  *       "policies"
                  *     ]
                  */
-                collections?: components["schemas"]["SyncCollection"][];
+                collections?: components["schemas"]["ChangeFeedCollection"][];
                 /** @description Maximum number of changes. */
                 limit?: number;
             };
