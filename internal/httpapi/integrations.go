@@ -226,7 +226,7 @@ func (s *Server) ListIntegrationChanges(ctx context.Context, req api.ListIntegra
 	out := api.ListIntegrationChanges200JSONResponse{Cursor: page.Cursor, HasMore: page.HasMore,
 		Changes: make([]api.ChangeFeedEntry, 0, len(page.Changes))}
 	for _, c := range page.Changes {
-		out.Changes = append(out.Changes, api.ChangeFeedEntry{Seq: c.Seq, Collection: api.SyncCollection(c.Collection),
+		out.Changes = append(out.Changes, api.ChangeFeedEntry{Seq: c.Seq, Collection: api.ChangeFeedCollection(c.Collection),
 			Op: api.SyncOp(c.Op), Id: c.ID, Version: c.Version, CustomerId: c.CustomerID, CommittedAt: c.CommittedAt.UTC()})
 	}
 	return out, nil

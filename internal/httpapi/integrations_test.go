@@ -201,7 +201,7 @@ func TestIntegrationBatch(t *testing.T) {
 
 func TestIntegrationChanges(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		newTeam(t, e)
+		tm := newTeam(t, e)
 		pas := e.IntegratorToken(t, "pas", "customers:write", "policies:write")
 		e.Do(t, apptest.Request{Method: "PUT", Path: "/v1/integrations/customers/C1", Token: pas, Body: map[string]any{"name": "王芳"}})
 		e.Do(t, apptest.Request{Method: "PUT", Path: "/v1/integrations/policies/P1", Token: pas, Body: policyBody("C1", "NO-1", 1)})
@@ -239,6 +239,35 @@ func TestIntegrationChanges(t *testing.T) {
 		}
 		if res = e.Do(t, apptest.Request{Method: "GET", Path: "/v1/integrations/changes?cursor=bogus", Token: reader}); res.Status != 400 {
 			t.Errorf("bad cursor: %d", res.Status)
+		}
+
+		// Claims are in the feed for claims:read.
+		var cust api.Customer
+		e.Do(t, apptest.Request{Method: "PUT", Path: "/v1/integrations/customers/C2", Token: pas,
+			Body: map[string]any{"name": "李雷", "agent_username": "agent1"}}).JSON(t, &cust)
+		var pol api.Policy
+		e.Do(t, apptest.Request{Method: "PUT", Path: "/v1/integrations/policies/P2", Token: pas, Body: policyBody("C2", "NO-2", 1)}).JSON(t, &pol)
+		res = e.Do(t, apptest.Request{Method: "POST", Path: "/v1/claims", Token: tm.agent1,
+			Body: map[string]any{"customer_id": cust.Id, "policy_id": pol.Id, "description": "住院"}})
+		if res.Status != 201 {
+			t.Fatalf("file a claim: %d %s", res.Status, res.Body)
+		}
+		var claim api.Claim
+		res.JSON(t, &claim)
+		claims := e.IntegratorToken(t, "dp2", "claims:read")
+		res = e.Do(t, apptest.Request{Method: "GET", Path: "/v1/integrations/changes?collections=claims", Token: claims})
+		feed = api.ChangeFeed{}
+		res.JSON(t, &feed)
+		if res.Status != 200 || len(feed.Changes) != 1 || feed.Changes[0].Collection != api.ChangeFeedCollectionClaims ||
+			feed.Changes[0].Id != claim.Id {
+			t.Fatalf("claims feed: %d %s", res.Status, res.Body)
+		}
+		// Without collections: only what claims:read reads.
+		res = e.Do(t, apptest.Request{Method: "GET", Path: "/v1/integrations/changes", Token: claims})
+		feed = api.ChangeFeed{}
+		res.JSON(t, &feed)
+		if res.Status != 200 || len(feed.Changes) != 1 {
+			t.Fatalf("claims reader's feed: %d %s", res.Status, res.Body)
 		}
 	})
 }

@@ -28,6 +28,7 @@ var exportable = map[string][]string{
 	store.Interactions: {access.InteractionsRead},
 	store.Tasks:        {access.TasksRead},
 	store.Complaints:   {access.ComplaintsRead},
+	store.Claims:       {access.ClaimsRead},
 }
 
 // Change is one entry of the change feed.

@@ -41,6 +41,16 @@ type Service struct {
 	customers *customer.Service
 	pii       *pii.Protector
 	clock     clock.Clock
+	chunk     int // rows per batch transaction; BatchChunk when 0
+}
+
+// reader returns the client that reads what this request wrote: the shared
+// transaction's inside a batch chunk (store.WithSharedTx), else the pool's.
+func (s *Service) reader(ctx context.Context) *ent.Client {
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		return tx.Client()
+	}
+	return s.db.Client
 }
 
 // NewService returns the integration service; customers writes (and
@@ -99,7 +109,7 @@ func (s *Service) UpsertCustomer(ctx context.Context, externalID string, ifMatch
 }
 
 func (s *Service) upsertCustomerOnce(ctx context.Context, externalID string, ifMatch *int64, in CustomerInput, agentID *uuid.UUID) (*ent.Customer, Result, error) {
-	cur, err := s.db.Client.Customer.Query().Where(entcustomer.ExternalID(externalID)).Only(ctx)
+	cur, err := s.reader(ctx).Customer.Query().Where(entcustomer.ExternalID(externalID)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
 		if ifMatch != nil {
@@ -255,7 +265,7 @@ func (s *Service) resolveAgent(ctx context.Context, id *uuid.UUID, username *str
 	sys := auth.SystemContext(ctx)
 	var found *uuid.UUID
 	if username != nil {
-		a, err := s.db.Client.Agent.Query().Where(agent.Username(*username)).Only(sys)
+		a, err := s.reader(ctx).Agent.Query().Where(agent.Username(*username)).Only(sys)
 		if ent.IsNotFound(err) {
 			return nil, apperr.Invalid("no agent has this username",
 				apperr.FieldError{Field: "/agent_username", Code: "not_found", Message: "no agent has this username"})
@@ -266,7 +276,7 @@ func (s *Service) resolveAgent(ctx context.Context, id *uuid.UUID, username *str
 		found = &a.ID
 	}
 	if id != nil {
-		ok, err := s.db.Client.Agent.Query().Where(agent.ID(*id)).Exist(sys)
+		ok, err := s.reader(ctx).Agent.Query().Where(agent.ID(*id)).Exist(sys)
 		if err != nil {
 			return nil, fmt.Errorf("find agent: %w", err)
 		}

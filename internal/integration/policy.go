@@ -98,7 +98,7 @@ func (s *Service) UpsertPolicy(ctx context.Context, externalID string, ifMatch *
 	}
 	// A policies:write client need not read customers: the holder is
 	// looked up as the system.
-	holder, err := s.db.Client.Customer.Query().Where(entcustomer.ExternalID(in.CustomerExternalID)).Only(auth.SystemContext(ctx))
+	holder, err := s.reader(ctx).Customer.Query().Where(entcustomer.ExternalID(in.CustomerExternalID)).Only(auth.SystemContext(ctx))
 	if ent.IsNotFound(err) {
 		return nil, "", apperr.Invalid("no customer has this external id",
 			apperr.FieldError{Field: "/customer_external_id", Code: "not_found", Message: "no customer has this external id; load the customer first"})

@@ -135,6 +135,11 @@ func (s *DB) WithTx(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx
 // WithTxChanges is WithTx that also returns the committed change-log
 // entries, for callers that announce them.
 func (s *DB) WithTxChanges(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) (changes []Change, err error) {
+	if tx, ok := ctx.Value(sharedKey{}).(*ent.Tx); ok {
+		// Inside WithSharedTx: join its transaction; its commit appends and
+		// announces the changes.
+		return nil, fn(ctx, tx)
+	}
 	tx, err := s.Client.Tx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -163,6 +168,26 @@ func (s *DB) WithTxChanges(ctx context.Context, fn func(ctx context.Context, tx 
 	}
 	s.notify(changes)
 	return changes, nil
+}
+
+// sharedKey marks a context whose WithTx calls join WithSharedTx's
+// transaction.
+type sharedKey struct{}
+
+// WithSharedTx runs fn in one transaction that every WithTx call made with
+// fn's ctx (or a context derived from it) joins instead of beginning its
+// own: a bulk load applies many records through the usual write code and
+// commits them together. fn must return any error a joined WithTx
+// returned: the whole transaction is then rolled back (a failed statement
+// also poisons a PostgreSQL transaction). Reads that must see the shared
+// transaction's writes use ent.TxFromContext(ctx).Client().
+func (s *DB) WithSharedTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(sharedKey{}).(*ent.Tx); ok {
+		return fn(ctx)
+	}
+	return s.WithTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		return fn(context.WithValue(ent.NewTxContext(ctx, tx), sharedKey{}, tx))
+	})
 }
 
 // appendChanges writes the buffered changes. On PostgreSQL it first takes

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -308,6 +309,66 @@ func TestFieldVersionsAndMoves(t *testing.T) {
 		}
 		if err := store.RecordEvent(context.Background(), store.Change{}); !errors.Is(err, store.ErrOutsideTx) {
 			t.Errorf("RecordEvent outside WithTx: %v", err)
+		}
+	})
+}
+
+// TestWithSharedTx: WithTx calls under WithSharedTx join its transaction —
+// one commit, one announcement, reads through the transaction see the
+// writes — and an error rolls every joined write back.
+func TestWithSharedTx(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var commits [][]store.Change
+		defer db.Subscribe(func(c []store.Change) { commits = append(commits, c) })()
+		before := maxSeq(t, db)
+		names := []string{"张伟", "赵敏", "周芷若"}
+		err := db.WithSharedTx(sys(), func(ctx context.Context) error {
+			for _, n := range names {
+				changes, err := db.WithTxChanges(ctx, func(ctx context.Context, tx *ent.Tx) error {
+					return tx.Customer.Create().SetName(n).Exec(ctx)
+				})
+				if err != nil || changes != nil {
+					return fmt.Errorf("joined WithTx: %v, changes %v", err, changes)
+				}
+			}
+			// The shared transaction's reader sees its writes; nothing is
+			// committed yet.
+			if n := ent.TxFromContext(ctx).Client().Customer.Query().CountX(ctx); n != 3 {
+				return fmt.Errorf("the shared transaction sees %d customers, want 3", n)
+			}
+			if len(commits) != 0 {
+				return fmt.Errorf("announced before commit: %v", commits)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(commits) != 1 || len(commits[0]) != 3 {
+			t.Fatalf("commits = %v, want one of 3 changes", commits)
+		}
+		if got := readLog(t, db, before); len(got) != 3 {
+			t.Fatalf("change log has %d new entries, want 3", len(got))
+		}
+
+		// An error from a joined write rolls back the ones before it.
+		boom := errors.New("boom")
+		err = db.WithSharedTx(sys(), func(ctx context.Context) error {
+			if err := db.WithTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+				return tx.Customer.Create().SetName("令狐冲").Exec(ctx)
+			}); err != nil {
+				return err
+			}
+			return db.WithTx(ctx, func(ctx context.Context, tx *ent.Tx) error { return boom })
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v, want boom", err)
+		}
+		if n := db.Client.Customer.Query().Where(customer.Name("令狐冲")).CountX(sys()); n != 0 {
+			t.Fatalf("a joined write survived the shared transaction's rollback")
+		}
+		if len(commits) != 1 {
+			t.Fatalf("commits = %d, want still 1", len(commits))
 		}
 	})
 }
