@@ -186,11 +186,11 @@ func (e *Engine) RxdbPull(ctx context.Context, req RxdbPullRequest) (*RxdbPage, 
 	if err != nil {
 		return nil, err
 	}
+	m, err := e.meta(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if req.Checkpoint != nil && req.Checkpoint.LWT > 0 {
-		m, err := e.meta(ctx)
-		if err != nil {
-			return nil, err
-		}
 		top, err := e.maxSeq(ctx)
 		if err != nil {
 			return nil, err
@@ -204,7 +204,7 @@ func (e *Engine) RxdbPull(ctx context.Context, req RxdbPullRequest) (*RxdbPage, 
 		s.base = from - 1
 	}
 	ss := e.newSession(s)
-	docs, err := e.rxdbScan(ctx, ss, req.Collection, from, after, limit)
+	docs, err := e.rxdbScan(ctx, ss, req.Collection, from, after, limit, m.floor)
 	if err != nil {
 		return nil, err
 	}
@@ -223,9 +223,26 @@ func (e *Engine) RxdbPull(ctx context.Context, req RxdbPullRequest) (*RxdbPage, 
 
 // rxdbScan walks the log from entry from on (at entry from, only documents
 // with an id above after) and returns up to limit documents of coll.
-func (e *Engine) rxdbScan(ctx context.Context, ss *session, coll string, from int64, after uuid.UUID, limit int) ([]rxdoc, error) {
+//
+// Below the retention floor the log has lost its expired tombstones, so a
+// checkpoint there is refused; the records whose latest entry is at or
+// below the floor are therefore sent at lwt floor (in id order), before
+// the entries above it: a replication from scratch never holds a
+// checkpoint below the floor.
+func (e *Engine) rxdbScan(ctx context.Context, ss *session, coll string, from int64, after uuid.UUID, limit int, floor int64) ([]rxdoc, error) {
 	s := ss.s
 	var docs []rxdoc
+	if floor > 0 && from <= floor {
+		if from < floor {
+			after = uuid.Nil
+		}
+		base, err := e.rxdbBase(ss, coll, floor, after, limit)
+		if err != nil || len(base) >= limit {
+			return base, err
+		}
+		docs = base
+		from, after = floor+1, uuid.Nil
+	}
 	pos := from - 1
 	for len(docs) < limit {
 		entries, err := e.db.Client.ChangeLog.Query().
@@ -598,6 +615,76 @@ func (e *Engine) teamMembersAt(s *scope, team uuid.UUID, seq int64) ([]uuid.UUID
 		}
 		if t != nil && *t == team {
 			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// rxdbBase returns the records of coll that the caller may see and whose
+// latest log entry is at or below the floor, at lwt floor, in id order
+// after after.
+func (e *Engine) rxdbBase(ss *session, coll string, floor int64, after uuid.UUID, room int) ([]rxdoc, error) {
+	src := sources[coll]
+	var out []rxdoc
+	for len(out) < room {
+		n := snapBatch
+		recs, err := src.page(ss.s.vctx, e.db.Client, filter{}, after, n)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", coll, err)
+		}
+		if len(recs) == 0 {
+			break
+		}
+		ids := make([]uuid.UUID, len(recs))
+		for i, r := range recs {
+			ids[i], _, _ = recordMeta(r)
+		}
+		var rows []struct {
+			RecordID uuid.UUID `json:"record_id"`
+			Max      int64     `json:"max"`
+		}
+		err = e.db.Client.ChangeLog.Query().Where(changelog.RecordIDIn(ids...), changelog.CollectionEQ(coll)).
+			GroupBy(changelog.FieldRecordID).Aggregate(ent.Max(changelog.FieldID)).Scan(ss.s.sys, &rows)
+		if err != nil {
+			return nil, fmt.Errorf("read the latest entries of records: %w", err)
+		}
+		later := map[uuid.UUID]bool{}
+		for _, r := range rows {
+			if r.Max > floor {
+				later[r.RecordID] = true
+			}
+		}
+		var keep []any
+		for i, r := range recs {
+			if !later[ids[i]] {
+				keep = append(keep, r)
+			}
+		}
+		ls, err := ss.load(ss.s.vctx, coll, keep)
+		if err != nil {
+			return nil, err
+		}
+		full := false
+		for _, l := range ls {
+			id, _, _ := recordMeta(l.rec)
+			data, err := ss.render(l)
+			if err != nil {
+				return nil, err
+			}
+			if data != nil {
+				out = append(out, rxdoc{lwt: floor, id: id, data: rxdbDocument(data)})
+			}
+			if len(out) >= room {
+				full = true
+				break
+			}
+		}
+		if full {
+			break
+		}
+		after = ids[len(ids)-1]
+		if len(recs) < n {
+			break
 		}
 	}
 	return out, nil

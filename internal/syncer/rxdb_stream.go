@@ -186,8 +186,15 @@ func (st *RxdbStream) catchUp(write func(id, data string) error) error {
 			return err
 		}
 		s.base = max(st.pos-1, 0)
+		m, err := e.meta(ctx)
+		if err != nil {
+			return err
+		}
+		if st.pos < m.floor {
+			return gone("the stream's position is older than the tombstone retention")
+		}
 		ss := e.newSession(s)
-		docs, err := e.rxdbScan(ctx, ss, st.coll, st.pos, st.after, rxdbStreamBatch)
+		docs, err := e.rxdbScan(ctx, ss, st.coll, st.pos, st.after, rxdbStreamBatch, m.floor)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
@@ -486,4 +487,54 @@ func TestRxdbPush(t *testing.T) {
 func isKind(err error, k apperr.Kind) bool {
 	var ae *apperr.Error
 	return errors.As(err, &ae) && ae.Kind == k
+}
+
+// Compaction keeps what an RxDB checkpoint needs until the retention;
+// past it, an older checkpoint is refused (the client replicates from
+// scratch) rather than answered partially.
+func TestRxdbAfterCompaction(t *testing.T) {
+	eachEnv(t, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		b := v.agent(auth.RoleAgent, nil)
+		c, ids := v.family(a)
+		moved, _ := v.family(a)
+		old := v.rxDevice(a)
+		old.sync(1000)
+		for i := range 3 {
+			v.tx(func(ctx context.Context, tx *ent.Tx) error {
+				return tx.Task.UpdateOneID(ids[store.Tasks]).SetTitle("第" + string(rune('一'+i)) + "次").Exec(ctx)
+			})
+		}
+		v.reassign(moved.ID, b)
+		v.tx(func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Interaction.DeleteOneID(ids[store.Interactions]).Exec(ctx)
+		})
+		if _, err := v.e.Compact(context.Background(), v.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		old.sync(2)
+		old.converged()
+		if !old.deleted(store.Interactions, ids[store.Interactions]) {
+			t.Errorf("the tombstone did not arrive after compaction")
+		}
+		if !old.deleted(store.Customers, moved.ID) {
+			t.Errorf("the reassigned customer did not leave after compaction")
+		}
+
+		v.clock.Advance(DefaultRetention + time.Hour)
+		v.tx(func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.UpdateOneID(c.ID).SetOccupation("医生").Exec(ctx)
+		})
+		st, err := v.e.Compact(context.Background(), v.clock.Now())
+		if err != nil || st.Floor == 0 {
+			t.Fatalf("compaction past retention: %+v %v", st, err)
+		}
+		stale := &RxdbCheckpoint{ID: ids[store.Tasks].String(), LWT: 1}
+		if _, err := v.e.RxdbPull(old.ctx, RxdbPullRequest{Collection: store.Tasks, Checkpoint: stale}); !isGone(err) {
+			t.Errorf("checkpoint below the floor: %v, want sync-reset-required", err)
+		}
+		fresh := v.rxDevice(a)
+		fresh.sync(1)
+		fresh.converged()
+	})
 }
