@@ -172,6 +172,9 @@ func (e *Engine) RxdbPush(ctx context.Context, coll string, schemaVersion int, r
 			out = append(out, rxdbTombstone(id))
 		}
 	}
+	if err := ss.audit(ctx, "POST /v1/sync/rxdb/"+coll+"/push"); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
