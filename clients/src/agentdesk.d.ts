@@ -1033,11 +1033,23 @@ export interface paths {
         /**
          * RxDB pull
          * @description The pull handler of RxDB's HTTP replication (`replicateRxCollection`): documents of one
-         *     collection changed after the checkpoint (`lwt`, `id`), in change-log order. Pass the previous
-         *     response's `checkpoint`; omit both on a first pull. Documents that were deleted or left the
-         *     caller's scope come with `_deleted: true`.
+         *     collection changed after the checkpoint (`lwt`, `id`), ordered by (`lwt`, `id`). Pass the
+         *     previous response's `checkpoint`; omit both on a first pull. A batch holds exactly `limit`
+         *     documents while more remain (scope filtering happens before the limit), fewer only at the end,
+         *     which is where RxDB stops pulling.
          *
-         *     A 401 tells the client to refresh its token; a 426 that its schema version is too old.
+         *     A document's `lwt` is the change-log sequence number at which the caller's copy had to change:
+         *     the record's latest change, or the scope event that brought its customer into the caller's
+         *     book (a reassigned customer arrives complete, every record at the `lwt` of the move, though
+         *     the records did not change) or took it out. Documents that were deleted or left the caller's
+         *     scope come as tombstones `{"id": "…", "_deleted": true}`: a reassigned-away customer and all
+         *     its records. A team lead's team move sends the lead's whole book and tombstones of the old
+         *     team's customers.
+         *
+         *     A 401 tells the client to refresh its token; a 426 that the collection's RxDB schema version is
+         *     not served (this server serves version 0); a 410 `sync-reset-required` that the checkpoint can
+         *     no longer be continued (older than the tombstone retention, or from before a database
+         *     restore): drop the local collection and replicate from scratch.
          */
         get: operations["pullRxdbDocuments"];
         put?: never;
@@ -1060,9 +1072,18 @@ export interface paths {
         /**
          * RxDB push
          * @description The push handler of RxDB's HTTP replication: each row holds the client's new document state and
-         *     the server state it assumed. A row whose assumed state no longer matches the server is not
-         *     written; the server's current document is returned instead (the conflicts, empty when
-         *     none).
+         *     the server state it assumed (none for a new document). Rows go through the native push's
+         *     rules (`POST /v1/sync/push`): the fields that differ from the assumed state are pushed with the
+         *     assumed state's `version` as the base version; fields changed only on the server are kept
+         *     (merged); a field changed on both sides takes the last writer's value by server receive
+         *     order; server-owned collections (portraits, policies, service plans, toolkit items) and
+         *     fields are never written by agents. A row equal to the stored document changes nothing.
+         *
+         *     The answer holds the server's copy of every conflicting document (empty when none): a row
+         *     that was merged with changes the client had not seen, that conflicted, or that was refused
+         *     (the server's document, which the client takes), and a tombstone `{"id", "_deleted": true}`
+         *     for a document that is deleted or not in the caller's scope. A row's mutation id derives from
+         *     its content, so a retried push applies nothing twice.
          *
          *     A 401 tells the client to refresh its token; a 426 that its schema version is too old.
          */
@@ -1083,8 +1104,14 @@ export interface paths {
         /**
          * RxDB pull stream
          * @description The `pull.stream$` of RxDB's HTTP replication as server-sent events. Each `message` event's
-         *     `data` is `{"documents": [...], "checkpoint": {...}}` (a `RxdbPullResponse`), or the string
-         *     `"RESYNC"` when the client must run a full pull (after a reconnect or a reset).
+         *     `data` is `{"documents": [...], "checkpoint": {...}}` (a `RxdbPullResponse`, with the event
+         *     `id` `<lwt>:<id>` of its checkpoint), or the string `"RESYNC"`: the client then runs its pull
+         *     from its own checkpoint. A stream opened without `Last-Event-ID` (or with one that can no
+         *     longer be continued) starts with `RESYNC`, which covers whatever changed while the client was
+         *     not connected, and then sends the documents committed after it opened; a reconnection with
+         *     `Last-Event-ID` continues from that event's checkpoint. Heartbeats are SSE comments. The
+         *     stream ends after a while (the client reconnects with a fresh token) and with a `RESYNC` when
+         *     the caller's scope was reset.
          *
          *     A 401 tells the client to refresh its token; a 426 that its schema version is too old.
          */
@@ -3522,7 +3549,30 @@ export interface components {
                 [key: string]: string[];
             };
         };
-        /** @description A document as RxDB replicates it: the record of the collection (as in its REST schema) plus `_deleted`. */
+        /**
+         * @description A document as RxDB replicates it: the record of the collection as its REST schema renders it,
+         *     plus `_deleted: false`; or a tombstone `{"id": "…", "_deleted": true}`. The document shape of
+         *     each collection (RxDB schema `version` 0, `primaryKey` `id`, a string of at most 36
+         *     characters; the other properties those of the REST schema):
+         *
+         *     | collection | REST schema |
+         *     |---|---|
+         *     | `customers` | `Customer` |
+         *     | `portraits` | `Portrait` |
+         *     | `policies` | `Policy` |
+         *     | `interactions` | `Interaction` |
+         *     | `tasks` | `Task` |
+         *     | `service_plans` | `ServicePlan` |
+         *     | `complaints` | `Complaint` |
+         *     | `toolkit_items` | `ToolkitItem` |
+         *     | `notifications` | `Notification` |
+         *
+         *     The RxDB JSON schema of a collection is therefore
+         *     `{"version": 0, "primaryKey": "id", "type": "object", "properties": {"id": {"type": "string", "maxLength": 36}, …the REST schema's properties}, "required": ["id"]}`
+         *     (clients/test/rxdb-schema.mjs derives them from this file). A new document pushed by a client
+         *     needs the fields the REST create of its collection needs; the server sets `version`,
+         *     `created_at`, `updated_at` and the other read-only fields.
+         */
         RxdbDocument: {
             /** @description Whether the document is deleted (a tombstone). */
             _deleted: boolean;
@@ -7221,7 +7271,13 @@ export interface operations {
     streamRxdbChanges: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `id` of the last event received, when an event source reconnects.
+                 * @example 124893:01958f41-2f55-7a74-8c35-4d5e6f7a8b91
+                 */
+                "Last-Event-ID"?: string;
+            };
             path: {
                 /**
                  * @description The replicated collection.
@@ -7245,8 +7301,10 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example event: message
-                     *     data: "RESYNC"
+                     * @example data: "RESYNC"
+                     *
+                     *     id: 124893:01958f41-2f55-7a74-8c35-4d5e6f7a8b91
+                     *     data: {"documents":[{"id":"01958f41-2f55-7a74-8c35-4d5e6f7a8b91","_deleted":true}],"checkpoint":{"id":"01958f41-2f55-7a74-8c35-4d5e6f7a8b91","lwt":124893}}
                      */
                     "text/event-stream": string;
                 };
