@@ -362,7 +362,7 @@ func TestReminderSentOnce(t *testing.T) {
 		r := &ent.Reminder{ID: uuid.New(), PolicyID: uuid.New(), CustomerID: uuid.New(), RecipientID: uuid.New(),
 			RecipientKind: "agent", DueKind: "renewal", DueDate: t0.AddDate(0, 0, 7), WindowDays: 7}
 		for range 2 {
-			e.tx(func(ctx context.Context, tx *ent.Tx) error { return e.s.ReminderSent(ctx, tx, r, e.clk.Now()) })
+			e.tx(func(ctx context.Context, tx *ent.Tx) error { return ReminderSent(ctx, tx, r, e.clk.Now()) })
 		}
 		e.run()
 		calls := rc.got()

@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -19,11 +21,13 @@ import (
 	"github.com/agentdesk/agentdesk/ent/webhooksubscription"
 	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/quality"
+	"github.com/agentdesk/agentdesk/internal/syncer"
 )
 
 // watermarkKey is the ServerMeta key of the last change-log sequence
-// number the Dispatcher has turned into deliveries.
-const watermarkKey = "webhook.dispatch_seq"
+// number the Dispatcher has turned into deliveries; the sync engine's
+// compaction keeps the entries above it.
+const watermarkKey = syncer.WebhookWatermarkKey
 
 // dispatchPage bounds the change-log entries one transaction handles.
 const dispatchPage = 500
@@ -107,7 +111,9 @@ func (d *Dispatcher) lockWatermark(ctx context.Context, tx *ent.Tx, now time.Tim
 	return seq, nil
 }
 
-func isNoRows(err error) bool { return err != nil && err.Error() == "sql: no rows in result set" }
+// isNoRows recognises the answer of an insert that ON CONFLICT DO NOTHING
+// skipped on PostgreSQL (nothing returned).
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 func (d *Dispatcher) page(ctx context.Context, now time.Time) (DispatchStats, error) {
 	var st DispatchStats
@@ -269,10 +275,10 @@ func breachedAt(c *ent.Complaint, now time.Time) (time.Time, bool) {
 }
 
 // ReminderSent enqueues policy.reminder_sent for reminder r, which the
-// reminder worker is recording as sent at in tx: the event exists exactly
-// when that transaction commits, and its ID is the reminder's, so it is
-// announced once.
-func (s *Service) ReminderSent(ctx context.Context, tx *ent.Tx, r *ent.Reminder, at time.Time) error {
+// reminder worker is recording as sent at in tx (it is push.Deps.OnSent):
+// the event exists exactly when that transaction commits, and its ID is
+// derived from the reminder's, so it is announced once.
+func ReminderSent(ctx context.Context, tx *ent.Tx, r *ent.Reminder, at time.Time) error {
 	subs, err := tx.WebhookSubscription.Query().Where(webhooksubscription.Active(true)).All(ctx)
 	if err != nil {
 		return fmt.Errorf("list subscriptions: %w", err)
