@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -34,6 +35,14 @@ type Config struct {
 
 	// ReminderInterval is how often the server plans and sends reminders.
 	ReminderInterval time.Duration `env:"AGENTDESK_REMINDER_INTERVAL" envDefault:"1m"`
+
+	// WebhookAllowedNetworks are non-public networks (CIDR prefixes or
+	// addresses) that webhook targets may nevertheless be in; by default
+	// targets must resolve to public addresses only.
+	WebhookAllowedNetworks []string `env:"AGENTDESK_WEBHOOK_ALLOWED_NETWORKS" envSeparator:","`
+	// WebhookInterval is how often the server turns events into webhook
+	// deliveries and delivers those due.
+	WebhookInterval time.Duration `env:"AGENTDESK_WEBHOOK_INTERVAL" envDefault:"5s"`
 
 	// Demo is set by `serve --demo`, not by the environment.
 	Demo bool `env:"-"`
@@ -65,6 +74,19 @@ func (c Config) validate() error {
 	}
 	if c.ReminderInterval <= 0 {
 		errs = append(errs, errors.New("AGENTDESK_REMINDER_INTERVAL must be positive"))
+	}
+	if c.WebhookInterval <= 0 {
+		errs = append(errs, errors.New("AGENTDESK_WEBHOOK_INTERVAL must be positive"))
+	}
+	for _, n := range c.WebhookAllowedNetworks {
+		if n = strings.TrimSpace(n); n == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(n); err != nil {
+			if _, err := netip.ParseAddr(n); err != nil {
+				errs = append(errs, fmt.Errorf("AGENTDESK_WEBHOOK_ALLOWED_NETWORKS: %q is neither a CIDR prefix nor an address", n))
+			}
+		}
 	}
 	if _, err := c.SlogLevel(); err != nil {
 		errs = append(errs, err)
@@ -105,6 +127,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("fcm_credentials", mask(c.FCMCredentials)),
 		slog.String("fcm_endpoint", c.FCMEndpoint),
 		slog.String("reminder_interval", c.ReminderInterval.String()),
+		slog.Any("webhook_allowed_networks", c.WebhookAllowedNetworks),
+		slog.String("webhook_interval", c.WebhookInterval.String()),
 		slog.String("log_level", c.LogLevel),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Float64("rate_limit", c.RateLimit),

@@ -102,7 +102,7 @@ func integrator(name string) context.Context {
 // with its secret.
 func (e *env) subscribe(url string, events ...string) (*ent.WebhookSubscription, string) {
 	e.t.Helper()
-	sub, secret, err := e.s.Create(integrator("crm"), Input{URL: &url, Events: events})
+	sub, secret, err := e.s.Create(integrator("crm"), "", Input{URL: &url, Events: events})
 	if err != nil {
 		e.t.Fatalf("subscribe: %v", err)
 	}

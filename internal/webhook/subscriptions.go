@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -73,8 +74,9 @@ func newSecret() string {
 
 // Create subscribes the caller (or, for an admin, the organisation) to
 // events and returns the subscription with its secret, which is stored
-// encrypted and never shown again.
-func (s *Service) Create(ctx context.Context, in Input) (*ent.WebhookSubscription, string, error) {
+// encrypted and never shown again. A replay with the same idempotency key
+// (when not empty) returns the first answer, secret included.
+func (s *Service) Create(ctx context.Context, idemKey string, in Input) (*ent.WebhookSubscription, string, error) {
 	v, err := authorize(ctx)
 	if err != nil {
 		return nil, "", err
@@ -85,28 +87,49 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.WebhookSubscriptio
 	if err := s.checkInput(ctx, in); err != nil {
 		return nil, "", err
 	}
-	secret := newSecret()
-	enc, err := s.pii.Encrypt(secretField, secret)
+	out, err := s.once(ctx, idemKey, "POST /v1/webhooks", in, func(ctx context.Context, tx *ent.Tx) (string, error) {
+		secret := newSecret()
+		enc, err := s.pii.Encrypt(secretField, secret)
+		if err != nil {
+			return "", fmt.Errorf("encrypt webhook secret: %w", err)
+		}
+		now := stamp(s.clock.Now())
+		c := tx.WebhookSubscription.Create().SetURL(*in.URL).SetEvents(uniqStrings(in.Events)).
+			SetSecretEnc(enc).SetCreatedAt(now).SetUpdatedAt(now)
+		if v.Kind == viewer.KindIntegrator {
+			c.SetClientID(v.ClientPK)
+		}
+		if in.Active != nil {
+			c.SetActive(*in.Active)
+		}
+		if in.Description != nil {
+			c.SetDescription(*in.Description)
+		}
+		sub, err := c.Save(ctx)
+		if err != nil {
+			return "", fmt.Errorf("create webhook subscription: %w", err)
+		}
+		b, err := json.Marshal(created{ID: sub.ID, Secret: secret})
+		return string(b), err
+	})
 	if err != nil {
-		return nil, "", fmt.Errorf("encrypt webhook secret: %w", err)
+		return nil, "", err
 	}
-	now := stamp(s.clock.Now())
-	c := s.db.Client.WebhookSubscription.Create().SetURL(*in.URL).SetEvents(uniqStrings(in.Events)).
-		SetSecretEnc(enc).SetCreatedAt(now).SetUpdatedAt(now)
-	if v.Kind == viewer.KindIntegrator {
-		c.SetClientID(v.ClientPK)
+	var c created
+	if err := json.Unmarshal([]byte(out), &c); err != nil {
+		return nil, "", fmt.Errorf("decode created subscription: %w", err)
 	}
-	if in.Active != nil {
-		c.SetActive(*in.Active)
-	}
-	if in.Description != nil {
-		c.SetDescription(*in.Description)
-	}
-	sub, err := c.Save(ctx)
+	sub, err := s.Get(ctx, c.ID)
 	if err != nil {
-		return nil, "", fmt.Errorf("create webhook subscription: %w", err)
+		return nil, "", err
 	}
-	return sub, secret, nil
+	return sub, c.Secret, nil
+}
+
+// created is what Create remembers for replays.
+type created struct {
+	ID     uuid.UUID `json:"id"`
+	Secret string    `json:"secret"`
 }
 
 // List returns the caller's subscriptions (all for admins) after the
@@ -248,8 +271,8 @@ func (s *Service) Deliveries(ctx context.Context, id uuid.UUID, status *string, 
 // Redeliver queues a delivery's event again as a new delivery (a new
 // round: same event ID and body, a new delivery ID and attempts), due at
 // once. It waits behind earlier open deliveries of its subject like any
-// other.
-func (s *Service) Redeliver(ctx context.Context, id, deliveryID uuid.UUID) (*ent.WebhookDelivery, error) {
+// other. A replay with the same idempotency key queues nothing more.
+func (s *Service) Redeliver(ctx context.Context, idemKey string, id, deliveryID uuid.UUID) (*ent.WebhookDelivery, error) {
 	if _, err := s.Get(ctx, id); err != nil {
 		return nil, err
 	}
@@ -261,20 +284,25 @@ func (s *Service) Redeliver(ctx context.Context, id, deliveryID uuid.UUID) (*ent
 	if err != nil {
 		return nil, fmt.Errorf("get webhook delivery: %w", err)
 	}
-	sys := auth.SystemContext(ctx)
 	now := stamp(s.clock.Now())
-	var out *ent.WebhookDelivery
-	err = s.db.WithTx(sys, func(ctx context.Context, tx *ent.Tx) error {
+	op := "POST /v1/webhooks/" + id.String() + "/deliveries/" + deliveryID.String() + "/redeliver"
+	out, err := s.once(ctx, idemKey, op, nil, func(ctx context.Context, tx *ent.Tx) (string, error) {
+		// Deliveries are the server's records: the caller's right to the
+		// subscription was checked above.
+		ctx = auth.SystemContext(ctx)
 		last, err := tx.WebhookDelivery.Query().
 			Where(webhookdelivery.SubscriptionID(id), webhookdelivery.EventID(d.EventID)).
 			Order(ent.Desc(webhookdelivery.FieldRound)).First(ctx)
 		if err != nil {
-			return fmt.Errorf("find last round: %w", err)
+			return "", fmt.Errorf("find last round: %w", err)
 		}
-		out, err = tx.WebhookDelivery.Create().SetSubscriptionID(id).SetEvent(d.Event).SetEventID(d.EventID).
+		nd, err := tx.WebhookDelivery.Create().SetSubscriptionID(id).SetEvent(d.Event).SetEventID(d.EventID).
 			SetRound(last.Round + 1).SetSubjectID(d.SubjectID).SetPayload(d.Payload).
 			SetNextAttemptAt(now).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
-		return err
+		if err != nil {
+			return "", err
+		}
+		return nd.ID.String(), nil
 	})
 	if ent.IsConstraintError(errors.Unwrap(err)) || ent.IsConstraintError(err) {
 		return nil, apperr.Conflict("a redelivery of this event was queued at the same moment; retry")
@@ -282,7 +310,11 @@ func (s *Service) Redeliver(ctx context.Context, id, deliveryID uuid.UUID) (*ent
 	if err != nil {
 		return nil, fmt.Errorf("redeliver: %w", err)
 	}
-	return out, nil
+	nid, err := uuid.Parse(out)
+	if err != nil {
+		return nil, fmt.Errorf("stored redelivery %q: %w", out, err)
+	}
+	return s.db.Client.WebhookDelivery.Get(auth.SystemContext(ctx), nid)
 }
 
 func uniqStrings(ss []string) []string {
