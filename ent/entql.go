@@ -790,6 +790,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldSubscriptionID: {Type: field.TypeUUID, Column: webhookdelivery.FieldSubscriptionID},
 			webhookdelivery.FieldEvent:          {Type: field.TypeString, Column: webhookdelivery.FieldEvent},
 			webhookdelivery.FieldEventID:        {Type: field.TypeUUID, Column: webhookdelivery.FieldEventID},
+			webhookdelivery.FieldRound:          {Type: field.TypeInt, Column: webhookdelivery.FieldRound},
 			webhookdelivery.FieldSubjectID:      {Type: field.TypeString, Column: webhookdelivery.FieldSubjectID},
 			webhookdelivery.FieldPayload:        {Type: field.TypeString, Column: webhookdelivery.FieldPayload},
 			webhookdelivery.FieldStatus:         {Type: field.TypeEnum, Column: webhookdelivery.FieldStatus},
@@ -4513,6 +4514,11 @@ func (f *WebhookDeliveryFilter) WhereEvent(p entql.StringP) {
 // WhereEventID applies the entql [16]byte predicate on the event_id field.
 func (f *WebhookDeliveryFilter) WhereEventID(p entql.ValueP) {
 	f.Where(p.Field(webhookdelivery.FieldEventID))
+}
+
+// WhereRound applies the entql int predicate on the round field.
+func (f *WebhookDeliveryFilter) WhereRound(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldRound))
 }
 
 // WhereSubjectID applies the entql string predicate on the subject_id field.

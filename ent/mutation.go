@@ -31899,6 +31899,8 @@ type WebhookDeliveryMutation struct {
 	updated_at          *time.Time
 	event               *string
 	event_id            *uuid.UUID
+	round               *int
+	addround            *int
 	subject_id          *string
 	payload             *string
 	status              *webhookdelivery.Status
@@ -32198,6 +32200,62 @@ func (m *WebhookDeliveryMutation) OldEventID(ctx context.Context) (v uuid.UUID, 
 // ResetEventID resets all changes to the "event_id" field.
 func (m *WebhookDeliveryMutation) ResetEventID() {
 	m.event_id = nil
+}
+
+// SetRound sets the "round" field.
+func (m *WebhookDeliveryMutation) SetRound(i int) {
+	m.round = &i
+	m.addround = nil
+}
+
+// Round returns the value of the "round" field in the mutation.
+func (m *WebhookDeliveryMutation) Round() (r int, exists bool) {
+	v := m.round
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRound returns the old "round" field's value of the WebhookDelivery entity.
+// If the WebhookDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookDeliveryMutation) OldRound(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRound is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRound requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRound: %w", err)
+	}
+	return oldValue.Round, nil
+}
+
+// AddRound adds i to the "round" field.
+func (m *WebhookDeliveryMutation) AddRound(i int) {
+	if m.addround != nil {
+		*m.addround += i
+	} else {
+		m.addround = &i
+	}
+}
+
+// AddedRound returns the value that was added to the "round" field in this mutation.
+func (m *WebhookDeliveryMutation) AddedRound() (r int, exists bool) {
+	v := m.addround
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRound resets all changes to the "round" field.
+func (m *WebhookDeliveryMutation) ResetRound() {
+	m.round = nil
+	m.addround = nil
 }
 
 // SetSubjectID sets the "subject_id" field.
@@ -32603,7 +32661,7 @@ func (m *WebhookDeliveryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WebhookDeliveryMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, webhookdelivery.FieldCreatedAt)
 	}
@@ -32618,6 +32676,9 @@ func (m *WebhookDeliveryMutation) Fields() []string {
 	}
 	if m.event_id != nil {
 		fields = append(fields, webhookdelivery.FieldEventID)
+	}
+	if m.round != nil {
+		fields = append(fields, webhookdelivery.FieldRound)
 	}
 	if m.subject_id != nil {
 		fields = append(fields, webhookdelivery.FieldSubjectID)
@@ -32661,6 +32722,8 @@ func (m *WebhookDeliveryMutation) Field(name string) (ent.Value, bool) {
 		return m.Event()
 	case webhookdelivery.FieldEventID:
 		return m.EventID()
+	case webhookdelivery.FieldRound:
+		return m.Round()
 	case webhookdelivery.FieldSubjectID:
 		return m.SubjectID()
 	case webhookdelivery.FieldPayload:
@@ -32696,6 +32759,8 @@ func (m *WebhookDeliveryMutation) OldField(ctx context.Context, name string) (en
 		return m.OldEvent(ctx)
 	case webhookdelivery.FieldEventID:
 		return m.OldEventID(ctx)
+	case webhookdelivery.FieldRound:
+		return m.OldRound(ctx)
 	case webhookdelivery.FieldSubjectID:
 		return m.OldSubjectID(ctx)
 	case webhookdelivery.FieldPayload:
@@ -32755,6 +32820,13 @@ func (m *WebhookDeliveryMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetEventID(v)
+		return nil
+	case webhookdelivery.FieldRound:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRound(v)
 		return nil
 	case webhookdelivery.FieldSubjectID:
 		v, ok := value.(string)
@@ -32819,13 +32891,21 @@ func (m *WebhookDeliveryMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *WebhookDeliveryMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addround != nil {
+		fields = append(fields, webhookdelivery.FieldRound)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *WebhookDeliveryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case webhookdelivery.FieldRound:
+		return m.AddedRound()
+	}
 	return nil, false
 }
 
@@ -32834,6 +32914,13 @@ func (m *WebhookDeliveryMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *WebhookDeliveryMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case webhookdelivery.FieldRound:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRound(v)
+		return nil
 	}
 	return fmt.Errorf("unknown WebhookDelivery numeric field %s", name)
 }
@@ -32896,6 +32983,9 @@ func (m *WebhookDeliveryMutation) ResetField(name string) error {
 		return nil
 	case webhookdelivery.FieldEventID:
 		m.ResetEventID()
+		return nil
+	case webhookdelivery.FieldRound:
+		m.ResetRound()
 		return nil
 	case webhookdelivery.FieldSubjectID:
 		m.ResetSubjectID()

@@ -31,6 +31,8 @@ type WebhookDelivery struct {
 	Event string `json:"event,omitempty"`
 	// EventID holds the value of the "event_id" field.
 	EventID uuid.UUID `json:"event_id,omitempty"`
+	// 0 for the event's first delivery; a manual redelivery adds a row with the next round
+	Round int `json:"round,omitempty"`
 	// SubjectID holds the value of the "subject_id" field.
 	SubjectID string `json:"subject_id,omitempty"`
 	// Payload holds the value of the "payload" field.
@@ -80,6 +82,8 @@ func (*WebhookDelivery) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case webhookdelivery.FieldAttempts:
 			values[i] = new([]byte)
+		case webhookdelivery.FieldRound:
+			values[i] = new(sql.NullInt64)
 		case webhookdelivery.FieldEvent, webhookdelivery.FieldSubjectID, webhookdelivery.FieldPayload, webhookdelivery.FieldStatus, webhookdelivery.FieldLeaseOwner:
 			values[i] = new(sql.NullString)
 		case webhookdelivery.FieldCreatedAt, webhookdelivery.FieldUpdatedAt, webhookdelivery.FieldNextAttemptAt, webhookdelivery.FieldLeaseUntil, webhookdelivery.FieldDeliveredAt:
@@ -136,6 +140,12 @@ func (_m *WebhookDelivery) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field event_id", values[i])
 			} else if value != nil {
 				_m.EventID = *value
+			}
+		case webhookdelivery.FieldRound:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field round", values[i])
+			} else if value.Valid {
+				_m.Round = int(value.Int64)
 			}
 		case webhookdelivery.FieldSubjectID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -245,6 +255,9 @@ func (_m *WebhookDelivery) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("event_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.EventID))
+	builder.WriteString(", ")
+	builder.WriteString("round=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Round))
 	builder.WriteString(", ")
 	builder.WriteString("subject_id=")
 	builder.WriteString(_m.SubjectID)

@@ -72,6 +72,20 @@ func (_c *WebhookDeliveryCreate) SetEventID(v uuid.UUID) *WebhookDeliveryCreate 
 	return _c
 }
 
+// SetRound sets the "round" field.
+func (_c *WebhookDeliveryCreate) SetRound(v int) *WebhookDeliveryCreate {
+	_c.mutation.SetRound(v)
+	return _c
+}
+
+// SetNillableRound sets the "round" field if the given value is not nil.
+func (_c *WebhookDeliveryCreate) SetNillableRound(v *int) *WebhookDeliveryCreate {
+	if v != nil {
+		_c.SetRound(*v)
+	}
+	return _c
+}
+
 // SetSubjectID sets the "subject_id" field.
 func (_c *WebhookDeliveryCreate) SetSubjectID(v string) *WebhookDeliveryCreate {
 	_c.mutation.SetSubjectID(v)
@@ -238,6 +252,10 @@ func (_c *WebhookDeliveryCreate) defaults() error {
 		v := webhookdelivery.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Round(); !ok {
+		v := webhookdelivery.DefaultRound
+		_c.mutation.SetRound(v)
+	}
 	if _, ok := _c.mutation.SubjectID(); !ok {
 		v := webhookdelivery.DefaultSubjectID
 		_c.mutation.SetSubjectID(v)
@@ -280,6 +298,14 @@ func (_c *WebhookDeliveryCreate) check() error {
 	}
 	if _, ok := _c.mutation.EventID(); !ok {
 		return &ValidationError{Name: "event_id", err: errors.New(`ent: missing required field "WebhookDelivery.event_id"`)}
+	}
+	if _, ok := _c.mutation.Round(); !ok {
+		return &ValidationError{Name: "round", err: errors.New(`ent: missing required field "WebhookDelivery.round"`)}
+	}
+	if v, ok := _c.mutation.Round(); ok {
+		if err := webhookdelivery.RoundValidator(v); err != nil {
+			return &ValidationError{Name: "round", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.round": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.SubjectID(); !ok {
 		return &ValidationError{Name: "subject_id", err: errors.New(`ent: missing required field "WebhookDelivery.subject_id"`)}
@@ -355,6 +381,10 @@ func (_c *WebhookDeliveryCreate) createSpec() (*WebhookDelivery, *sqlgraph.Creat
 	if value, ok := _c.mutation.EventID(); ok {
 		_spec.SetField(webhookdelivery.FieldEventID, field.TypeUUID, value)
 		_node.EventID = value
+	}
+	if value, ok := _c.mutation.Round(); ok {
+		_spec.SetField(webhookdelivery.FieldRound, field.TypeInt, value)
+		_node.Round = value
 	}
 	if value, ok := _c.mutation.SubjectID(); ok {
 		_spec.SetField(webhookdelivery.FieldSubjectID, field.TypeString, value)
@@ -502,6 +532,24 @@ func (u *WebhookDeliveryUpsert) SetEventID(v uuid.UUID) *WebhookDeliveryUpsert {
 // UpdateEventID sets the "event_id" field to the value that was provided on create.
 func (u *WebhookDeliveryUpsert) UpdateEventID() *WebhookDeliveryUpsert {
 	u.SetExcluded(webhookdelivery.FieldEventID)
+	return u
+}
+
+// SetRound sets the "round" field.
+func (u *WebhookDeliveryUpsert) SetRound(v int) *WebhookDeliveryUpsert {
+	u.Set(webhookdelivery.FieldRound, v)
+	return u
+}
+
+// UpdateRound sets the "round" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsert) UpdateRound() *WebhookDeliveryUpsert {
+	u.SetExcluded(webhookdelivery.FieldRound)
+	return u
+}
+
+// AddRound adds v to the "round" field.
+func (u *WebhookDeliveryUpsert) AddRound(v int) *WebhookDeliveryUpsert {
+	u.Add(webhookdelivery.FieldRound, v)
 	return u
 }
 
@@ -723,6 +771,27 @@ func (u *WebhookDeliveryUpsertOne) SetEventID(v uuid.UUID) *WebhookDeliveryUpser
 func (u *WebhookDeliveryUpsertOne) UpdateEventID() *WebhookDeliveryUpsertOne {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
 		s.UpdateEventID()
+	})
+}
+
+// SetRound sets the "round" field.
+func (u *WebhookDeliveryUpsertOne) SetRound(v int) *WebhookDeliveryUpsertOne {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.SetRound(v)
+	})
+}
+
+// AddRound adds v to the "round" field.
+func (u *WebhookDeliveryUpsertOne) AddRound(v int) *WebhookDeliveryUpsertOne {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.AddRound(v)
+	})
+}
+
+// UpdateRound sets the "round" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsertOne) UpdateRound() *WebhookDeliveryUpsertOne {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.UpdateRound()
 	})
 }
 
@@ -1130,6 +1199,27 @@ func (u *WebhookDeliveryUpsertBulk) SetEventID(v uuid.UUID) *WebhookDeliveryUpse
 func (u *WebhookDeliveryUpsertBulk) UpdateEventID() *WebhookDeliveryUpsertBulk {
 	return u.Update(func(s *WebhookDeliveryUpsert) {
 		s.UpdateEventID()
+	})
+}
+
+// SetRound sets the "round" field.
+func (u *WebhookDeliveryUpsertBulk) SetRound(v int) *WebhookDeliveryUpsertBulk {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.SetRound(v)
+	})
+}
+
+// AddRound adds v to the "round" field.
+func (u *WebhookDeliveryUpsertBulk) AddRound(v int) *WebhookDeliveryUpsertBulk {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.AddRound(v)
+	})
+}
+
+// UpdateRound sets the "round" field to the value that was provided on create.
+func (u *WebhookDeliveryUpsertBulk) UpdateRound() *WebhookDeliveryUpsertBulk {
+	return u.Update(func(s *WebhookDeliveryUpsert) {
+		s.UpdateRound()
 	})
 }
 

@@ -80,6 +80,27 @@ func (_u *WebhookDeliveryUpdate) SetNillableEventID(v *uuid.UUID) *WebhookDelive
 	return _u
 }
 
+// SetRound sets the "round" field.
+func (_u *WebhookDeliveryUpdate) SetRound(v int) *WebhookDeliveryUpdate {
+	_u.mutation.ResetRound()
+	_u.mutation.SetRound(v)
+	return _u
+}
+
+// SetNillableRound sets the "round" field if the given value is not nil.
+func (_u *WebhookDeliveryUpdate) SetNillableRound(v *int) *WebhookDeliveryUpdate {
+	if v != nil {
+		_u.SetRound(*v)
+	}
+	return _u
+}
+
+// AddRound adds value to the "round" field.
+func (_u *WebhookDeliveryUpdate) AddRound(v int) *WebhookDeliveryUpdate {
+	_u.mutation.AddRound(v)
+	return _u
+}
+
 // SetSubjectID sets the "subject_id" field.
 func (_u *WebhookDeliveryUpdate) SetSubjectID(v string) *WebhookDeliveryUpdate {
 	_u.mutation.SetSubjectID(v)
@@ -268,6 +289,11 @@ func (_u *WebhookDeliveryUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *WebhookDeliveryUpdate) check() error {
+	if v, ok := _u.mutation.Round(); ok {
+		if err := webhookdelivery.RoundValidator(v); err != nil {
+			return &ValidationError{Name: "round", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.round": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := webhookdelivery.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.status": %w`, err)}
@@ -299,6 +325,12 @@ func (_u *WebhookDeliveryUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if value, ok := _u.mutation.EventID(); ok {
 		_spec.SetField(webhookdelivery.FieldEventID, field.TypeUUID, value)
+	}
+	if value, ok := _u.mutation.Round(); ok {
+		_spec.SetField(webhookdelivery.FieldRound, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRound(); ok {
+		_spec.AddField(webhookdelivery.FieldRound, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.SubjectID(); ok {
 		_spec.SetField(webhookdelivery.FieldSubjectID, field.TypeString, value)
@@ -432,6 +464,27 @@ func (_u *WebhookDeliveryUpdateOne) SetNillableEventID(v *uuid.UUID) *WebhookDel
 	if v != nil {
 		_u.SetEventID(*v)
 	}
+	return _u
+}
+
+// SetRound sets the "round" field.
+func (_u *WebhookDeliveryUpdateOne) SetRound(v int) *WebhookDeliveryUpdateOne {
+	_u.mutation.ResetRound()
+	_u.mutation.SetRound(v)
+	return _u
+}
+
+// SetNillableRound sets the "round" field if the given value is not nil.
+func (_u *WebhookDeliveryUpdateOne) SetNillableRound(v *int) *WebhookDeliveryUpdateOne {
+	if v != nil {
+		_u.SetRound(*v)
+	}
+	return _u
+}
+
+// AddRound adds value to the "round" field.
+func (_u *WebhookDeliveryUpdateOne) AddRound(v int) *WebhookDeliveryUpdateOne {
+	_u.mutation.AddRound(v)
 	return _u
 }
 
@@ -636,6 +689,11 @@ func (_u *WebhookDeliveryUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *WebhookDeliveryUpdateOne) check() error {
+	if v, ok := _u.mutation.Round(); ok {
+		if err := webhookdelivery.RoundValidator(v); err != nil {
+			return &ValidationError{Name: "round", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.round": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := webhookdelivery.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.status": %w`, err)}
@@ -684,6 +742,12 @@ func (_u *WebhookDeliveryUpdateOne) sqlSave(ctx context.Context) (_node *Webhook
 	}
 	if value, ok := _u.mutation.EventID(); ok {
 		_spec.SetField(webhookdelivery.FieldEventID, field.TypeUUID, value)
+	}
+	if value, ok := _u.mutation.Round(); ok {
+		_spec.SetField(webhookdelivery.FieldRound, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRound(); ok {
+		_spec.AddField(webhookdelivery.FieldRound, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.SubjectID(); ok {
 		_spec.SetField(webhookdelivery.FieldSubjectID, field.TypeString, value)

@@ -1116,6 +1116,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "event", Type: field.TypeString},
 		{Name: "event_id", Type: field.TypeUUID},
+		{Name: "round", Type: field.TypeInt, Default: 0},
 		{Name: "subject_id", Type: field.TypeString, Default: ""},
 		{Name: "payload", Type: field.TypeString, Size: 2147483647},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "delivering", "delivered", "failed"}, Default: "pending"},
@@ -1134,26 +1135,26 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "webhook_deliveries_webhook_subscriptions_deliveries",
-				Columns:    []*schema.Column{WebhookDeliveriesColumns[13]},
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[14]},
 				RefColumns: []*schema.Column{WebhookSubscriptionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "webhookdelivery_subscription_id_event_id",
+				Name:    "webhookdelivery_subscription_id_event_id_round",
 				Unique:  true,
-				Columns: []*schema.Column{WebhookDeliveriesColumns[13], WebhookDeliveriesColumns[4]},
+				Columns: []*schema.Column{WebhookDeliveriesColumns[14], WebhookDeliveriesColumns[4], WebhookDeliveriesColumns[5]},
 			},
 			{
 				Name:    "webhookdelivery_status_next_attempt_at",
 				Unique:  false,
-				Columns: []*schema.Column{WebhookDeliveriesColumns[7], WebhookDeliveriesColumns[9]},
+				Columns: []*schema.Column{WebhookDeliveriesColumns[8], WebhookDeliveriesColumns[10]},
 			},
 			{
 				Name:    "webhookdelivery_subscription_id_subject_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{WebhookDeliveriesColumns[13], WebhookDeliveriesColumns[5], WebhookDeliveriesColumns[1]},
+				Columns: []*schema.Column{WebhookDeliveriesColumns[14], WebhookDeliveriesColumns[6], WebhookDeliveriesColumns[1]},
 			},
 		},
 	}

@@ -1451,16 +1451,22 @@ func init() {
 	webhookdelivery.DefaultUpdatedAt = webhookdeliveryDescUpdatedAt.Default.(func() time.Time)
 	// webhookdelivery.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	webhookdelivery.UpdateDefaultUpdatedAt = webhookdeliveryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// webhookdeliveryDescRound is the schema descriptor for round field.
+	webhookdeliveryDescRound := webhookdeliveryFields[3].Descriptor()
+	// webhookdelivery.DefaultRound holds the default value on creation for the round field.
+	webhookdelivery.DefaultRound = webhookdeliveryDescRound.Default.(int)
+	// webhookdelivery.RoundValidator is a validator for the "round" field. It is called by the builders before save.
+	webhookdelivery.RoundValidator = webhookdeliveryDescRound.Validators[0].(func(int) error)
 	// webhookdeliveryDescSubjectID is the schema descriptor for subject_id field.
-	webhookdeliveryDescSubjectID := webhookdeliveryFields[3].Descriptor()
+	webhookdeliveryDescSubjectID := webhookdeliveryFields[4].Descriptor()
 	// webhookdelivery.DefaultSubjectID holds the default value on creation for the subject_id field.
 	webhookdelivery.DefaultSubjectID = webhookdeliveryDescSubjectID.Default.(string)
 	// webhookdeliveryDescAttempts is the schema descriptor for attempts field.
-	webhookdeliveryDescAttempts := webhookdeliveryFields[6].Descriptor()
+	webhookdeliveryDescAttempts := webhookdeliveryFields[7].Descriptor()
 	// webhookdelivery.DefaultAttempts holds the default value on creation for the attempts field.
 	webhookdelivery.DefaultAttempts = webhookdeliveryDescAttempts.Default.([]domain.WebhookAttempt)
 	// webhookdeliveryDescLeaseOwner is the schema descriptor for lease_owner field.
-	webhookdeliveryDescLeaseOwner := webhookdeliveryFields[8].Descriptor()
+	webhookdeliveryDescLeaseOwner := webhookdeliveryFields[9].Descriptor()
 	// webhookdelivery.DefaultLeaseOwner holds the default value on creation for the lease_owner field.
 	webhookdelivery.DefaultLeaseOwner = webhookdeliveryDescLeaseOwner.Default.(string)
 	// webhookdeliveryDescID is the schema descriptor for id field.

@@ -52,6 +52,8 @@ func (WebhookDelivery) Fields() []ent.Field {
 		field.UUID("subscription_id", uuid.UUID{}),
 		field.String("event"),
 		field.UUID("event_id", uuid.UUID{}),
+		field.Int("round").Default(0).NonNegative().
+			Comment("0 for the event's first delivery; a manual redelivery adds a row with the next round"),
 		field.String("subject_id").Default(""),
 		field.Text("payload"),
 		field.Enum("status").Values("pending", "delivering", "delivered", "failed").Default("pending"),
@@ -73,7 +75,7 @@ func (WebhookDelivery) Edges() []ent.Edge {
 // Indexes of WebhookDelivery.
 func (WebhookDelivery) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("subscription_id", "event_id").Unique(),
+		index.Fields("subscription_id", "event_id", "round").Unique(),
 		index.Fields("status", "next_attempt_at"),
 		index.Fields("subscription_id", "subject_id", "created_at"),
 	}

@@ -28,6 +28,8 @@ const (
 	FieldEvent = "event"
 	// FieldEventID holds the string denoting the event_id field in the database.
 	FieldEventID = "event_id"
+	// FieldRound holds the string denoting the round field in the database.
+	FieldRound = "round"
 	// FieldSubjectID holds the string denoting the subject_id field in the database.
 	FieldSubjectID = "subject_id"
 	// FieldPayload holds the string denoting the payload field in the database.
@@ -65,6 +67,7 @@ var Columns = []string{
 	FieldSubscriptionID,
 	FieldEvent,
 	FieldEventID,
+	FieldRound,
 	FieldSubjectID,
 	FieldPayload,
 	FieldStatus,
@@ -99,6 +102,10 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultRound holds the default value on creation for the "round" field.
+	DefaultRound int
+	// RoundValidator is a validator for the "round" field. It is called by the builders before save.
+	RoundValidator func(int) error
 	// DefaultSubjectID holds the default value on creation for the "subject_id" field.
 	DefaultSubjectID string
 	// DefaultAttempts holds the default value on creation for the "attempts" field.
@@ -168,6 +175,11 @@ func ByEvent(opts ...sql.OrderTermOption) OrderOption {
 // ByEventID orders the results by the event_id field.
 func ByEventID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEventID, opts...).ToFunc()
+}
+
+// ByRound orders the results by the round field.
+func ByRound(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRound, opts...).ToFunc()
 }
 
 // BySubjectID orders the results by the subject_id field.

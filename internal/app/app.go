@@ -34,6 +34,7 @@ import (
 	"github.com/agentdesk/agentdesk/internal/quality"
 	"github.com/agentdesk/agentdesk/internal/store"
 	"github.com/agentdesk/agentdesk/internal/syncer"
+	"github.com/agentdesk/agentdesk/internal/webhook"
 )
 
 // App is a running AgentDesk: its database, keys and HTTP handler.
@@ -54,6 +55,9 @@ type App struct {
 	// Sync serves the delta-sync protocol; Serve runs its compaction, and
 	// its event streams end when Serve's context does.
 	Sync *syncer.Engine
+	// Webhooks turns events into deliveries and delivers them; Serve runs
+	// it (RunWebhooks).
+	Webhooks *webhook.Service
 }
 
 // Background recompute of portraits and plans: the interval between
@@ -130,6 +134,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		db.Close()
 		return nil, err
 	}
+	hooks, err := NewWebhooks(cfg, db, protector, logger, clk)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	cal, err := quality.LoadCalendar(ctx, db, quality.CalendarOptions{Clock: clk})
 	if err != nil {
 		db.Close()
@@ -162,13 +171,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		Reminders:     reminders,
 		Calendar:      cal,
 		Sync:          syncEngine,
+		Webhooks:      hooks,
 	})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return &App{cfg: cfg, log: logger, clock: clk, DB: db, PII: protector, Signer: signer, Auth: authSvc, handler: h,
-		recompute: recompute, Reminders: reminders, Sync: syncEngine}, nil
+		recompute: recompute, Reminders: reminders, Sync: syncEngine, Webhooks: hooks}, nil
 }
 
 // Handler is the HTTP handler of the whole API.
@@ -189,6 +199,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopRecompute()
 	stopReminders := a.startReminders(ctx)
 	defer stopReminders()
+	stopWebhooks := a.startWebhooks(ctx)
+	defer stopWebhooks()
 	// Run compacts the change log and, when ctx ends, ends the event
 	// streams, which would otherwise hold the shutdown up.
 	go func() {

@@ -11,8 +11,11 @@ import (
 
 	"github.com/agentdesk/agentdesk/internal/clock"
 	"github.com/agentdesk/agentdesk/internal/config"
+	"github.com/agentdesk/agentdesk/internal/httpapi"
+	"github.com/agentdesk/agentdesk/internal/pii"
 	"github.com/agentdesk/agentdesk/internal/push"
 	"github.com/agentdesk/agentdesk/internal/store"
+	"github.com/agentdesk/agentdesk/internal/webhook"
 )
 
 // NewReminders builds the reminder service on db: pushes go through
@@ -36,7 +39,10 @@ func NewReminders(ctx context.Context, cfg config.Config, db *store.DB, logger *
 	}
 	pc := push.DefaultConfig()
 	pc.WorkerID = workerID()
-	svc, err := push.New(push.Deps{DB: db, Clock: clk, Logger: logger, Registerer: reg, Sender: sender}, pc)
+	// A reminder recorded sent is announced to webhook subscribers in the
+	// same transaction (policy.reminder_sent).
+	svc, err := push.New(push.Deps{DB: db, Clock: clk, Logger: logger, Registerer: reg, Sender: sender,
+		OnSent: webhook.ReminderSent}, pc)
 	if err != nil {
 		return nil, fmt.Errorf("push: %w", err)
 	}
@@ -72,6 +78,50 @@ func (a *App) startReminders(ctx context.Context) (stop func()) {
 		defer close(done)
 		if err := a.RunReminders(ctx); err != nil {
 			a.log.Error("reminders stopped", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// NewWebhooks builds the webhook service on db: targets must resolve to
+// public addresses, or to AGENTDESK_WEBHOOK_ALLOWED_NETWORKS.
+func NewWebhooks(cfg config.Config, db *store.DB, protector *pii.Protector, logger *slog.Logger, clk clock.Clock) (*webhook.Service, error) {
+	allowed, err := webhook.ParsePrefixes(cfg.WebhookAllowedNetworks)
+	if err != nil {
+		return nil, fmt.Errorf("AGENTDESK_WEBHOOK_ALLOWED_NETWORKS: %w", err)
+	}
+	wc := webhook.DefaultConfig()
+	wc.Allowed = allowed
+	wc.WorkerID = workerID()
+	svc, err := webhook.New(webhook.Deps{DB: db, PII: protector, Clock: clk, Render: httpapi.WebhookRecordJSON, Logger: logger}, wc)
+	if err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
+	}
+	return svc, nil
+}
+
+// RunWebhooks dispatches events and delivers webhooks every
+// AGENTDESK_WEBHOOK_INTERVAL on the App's clock until ctx ends.
+func (a *App) RunWebhooks(ctx context.Context) error {
+	interval := a.cfg.WebhookInterval
+	if interval <= 0 {
+		interval = 5 * time.Second
+	}
+	return a.Webhooks.Run(ctx, interval)
+}
+
+// startWebhooks runs RunWebhooks in the background; the function it
+// returns stops it and waits for it to finish.
+func (a *App) startWebhooks(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.RunWebhooks(ctx); err != nil {
+			a.log.Error("webhooks stopped", "err", err)
 		}
 	}()
 	return func() {

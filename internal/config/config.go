@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -38,6 +39,13 @@ type Config struct {
 	// SyncRetention is how long deletes are kept as tombstones (and scope
 	// moves in the change log); a sync cursor older than it must reset.
 	SyncRetention time.Duration `env:"AGENTDESK_SYNC_RETENTION" envDefault:"720h"`
+	// WebhookAllowedNetworks are non-public networks (CIDR prefixes or
+	// addresses) that webhook targets may nevertheless be in; by default
+	// targets must resolve to public addresses only.
+	WebhookAllowedNetworks []string `env:"AGENTDESK_WEBHOOK_ALLOWED_NETWORKS" envSeparator:","`
+	// WebhookInterval is how often the server turns events into webhook
+	// deliveries and delivers those due.
+	WebhookInterval time.Duration `env:"AGENTDESK_WEBHOOK_INTERVAL" envDefault:"5s"`
 
 	// Demo is set by `serve --demo`, not by the environment.
 	Demo bool `env:"-"`
@@ -72,6 +80,19 @@ func (c Config) validate() error {
 	}
 	if c.SyncRetention < time.Hour {
 		errs = append(errs, errors.New("AGENTDESK_SYNC_RETENTION must be at least 1h"))
+	}
+	if c.WebhookInterval <= 0 {
+		errs = append(errs, errors.New("AGENTDESK_WEBHOOK_INTERVAL must be positive"))
+	}
+	for _, n := range c.WebhookAllowedNetworks {
+		if n = strings.TrimSpace(n); n == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(n); err != nil {
+			if _, err := netip.ParseAddr(n); err != nil {
+				errs = append(errs, fmt.Errorf("AGENTDESK_WEBHOOK_ALLOWED_NETWORKS: %q is neither a CIDR prefix nor an address", n))
+			}
+		}
 	}
 	if _, err := c.SlogLevel(); err != nil {
 		errs = append(errs, err)
@@ -113,6 +134,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("fcm_endpoint", c.FCMEndpoint),
 		slog.String("reminder_interval", c.ReminderInterval.String()),
 		slog.String("sync_retention", c.SyncRetention.String()),
+		slog.Any("webhook_allowed_networks", c.WebhookAllowedNetworks),
+		slog.String("webhook_interval", c.WebhookInterval.String()),
 		slog.String("log_level", c.LogLevel),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.Float64("rate_limit", c.RateLimit),

@@ -14,7 +14,8 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.ShutdownTimeout != 15*time.Second || c.BodyLimit != 1<<20 ||
-		c.ReminderInterval != time.Minute || c.SyncRetention != 30*24*time.Hour {
+		c.ReminderInterval != time.Minute || c.SyncRetention != 30*24*time.Hour || c.WebhookInterval != 5*time.Second ||
+		c.WebhookAllowedNetworks != nil {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -31,6 +32,8 @@ func TestLoadErrors(t *testing.T) {
 		{"limits", []string{"AGENTDESK_BODY_LIMIT=10", "AGENTDESK_BULK_BODY_LIMIT=5"}, "BODY_LIMIT"},
 		{"reminder interval", []string{"AGENTDESK_REMINDER_INTERVAL=0s"}, "AGENTDESK_REMINDER_INTERVAL"},
 		{"sync retention", []string{"AGENTDESK_SYNC_RETENTION=5m"}, "AGENTDESK_SYNC_RETENTION"},
+		{"webhook interval", []string{"AGENTDESK_WEBHOOK_INTERVAL=0s"}, "AGENTDESK_WEBHOOK_INTERVAL"},
+		{"webhook networks", []string{"AGENTDESK_WEBHOOK_ALLOWED_NETWORKS=10.0.0.0/8,intranet"}, `"intranet"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +42,16 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatalf("Load(%v) error = %v, want mention of %s", tt.environ, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestLoadWebhookNetworks(t *testing.T) {
+	c, err := Load([]string{"AGENTDESK_WEBHOOK_ALLOWED_NETWORKS=10.20.0.0/16, 127.0.0.1,::1/128"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.WebhookAllowedNetworks) != "[10.20.0.0/16  127.0.0.1 ::1/128]" {
+		t.Fatalf("networks %q", c.WebhookAllowedNetworks)
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/agentdesk/agentdesk/internal/quality"
 	"github.com/agentdesk/agentdesk/internal/store"
 	"github.com/agentdesk/agentdesk/internal/syncer"
+	"github.com/agentdesk/agentdesk/internal/webhook"
 )
 
 // Deps are what the HTTP layer needs from the rest of the program.
@@ -57,6 +58,9 @@ type Deps struct {
 	// Sync serves the delta-sync protocol; when nil, NewHandler builds one
 	// whose cursors are signed with a key of this process alone.
 	Sync *syncer.Engine
+	// Webhooks manages subscriptions and deliveries; when nil, NewHandler
+	// builds one with the default configuration (public targets only).
+	Webhooks *webhook.Service
 }
 
 // Server implements the generated strict server interface: it translates
@@ -77,6 +81,7 @@ type Server struct {
 	// integrations serves the insurer's systems.
 	integrations *integration.Service
 	sync         *syncHTTP
+	webhooks     *webhook.Service
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -130,8 +135,10 @@ func NewHandler(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	idem, err := Idempotency(spec, d.DB, IdempotencyOptions{Clock: d.Clock, Logger: d.Logger,
-		// The batch stores its per-row results under its key itself.
-		Skip: []string{"importIntegrationBatch"}})
+		// These keep their answers under the key themselves: the batch its
+		// per-row results, the webhook writes theirs encrypted (they hold
+		// the signing secret) in the transaction of their effects.
+		Skip: []string{"importIntegrationBatch", "createWebhook", "redeliverWebhookDelivery"}})
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +174,12 @@ func NewHandler(d Deps) (http.Handler, error) {
 			return nil, err
 		}
 	}
+	if d.Webhooks == nil {
+		if d.Webhooks, err = webhook.New(webhook.Deps{DB: d.DB, PII: d.PII, Clock: d.Clock, Render: WebhookRecordJSON,
+			Logger: d.Logger}, webhook.DefaultConfig()); err != nil {
+			return nil, err
+		}
+	}
 	recorder := audit.New(d.DB.Client, d.Clock)
 	customers := customer.NewService(d.DB, d.PII, d.Clock, recorder)
 	s := &Server{
@@ -178,6 +191,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 		accounts:  account.NewService(d.DB, d.Auth, d.Clock),
 		recompute: d.Recomputer,
 		reminders: d.Reminders,
+		webhooks:  d.Webhooks,
 		// The integration service writes customers through the same
 		// customer service, so personal data is encrypted in one place.
 		integrations: integration.NewService(d.DB, customers, d.PII, d.Clock),

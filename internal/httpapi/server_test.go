@@ -222,8 +222,8 @@ func TestScenarios(t *testing.T) {
 			{name: "wrong password", method: "POST", path: "/v1/auth/login", header: jsonCT,
 				body: `{"username":"agent1","password":"secret-password"}`, wantStatus: 401,
 				wantType: "application/problem+json", wantProblem: "/unauthenticated"},
-			{name: "later endpoint answers 501", method: "GET", path: "/v1/webhooks", header: bearer, wantStatus: 501,
-				wantType: "application/problem+json", wantProblem: "/not-implemented"},
+			{name: "agent on an integrators' endpoint", method: "GET", path: "/v1/webhooks", header: bearer, wantStatus: 403,
+				wantType: "application/problem+json", wantProblem: "/forbidden"},
 			{name: "panic becomes 500 without details", method: "GET", path: "/v1/test/panic", wantStatus: 500,
 				wantType: "application/problem+json", wantProblem: "/internal"},
 		}

@@ -149,6 +149,11 @@ func (w *Worker) finish(ctx context.Context, j job, results []Result, now time.T
 		if n == 0 {
 			return errLeaseLost
 		}
+		if v.status == reminder.StatusSent && w.onSent != nil {
+			if err := w.onSent(ctx, tx, r, now); err != nil {
+				return fmt.Errorf("on sent: %w", err)
+			}
+		}
 		creates := make([]*ent.DeliveryAttemptCreate, 0, max(1, len(results)))
 		for i, res := range results {
 			creates = append(creates, tx.DeliveryAttempt.Create().SetReminderID(r.ID).SetAt(now).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/device"
 	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/clock"
@@ -29,6 +30,12 @@ type Deps struct {
 	// Rand returns the jitter of retry delays, in [0, 1); nil: math/rand/v2.
 	// It must be safe for concurrent use.
 	Rand func() float64
+	// OnSent, when set, runs inside the transaction that records a
+	// reminder as sent (after the lease-fenced update succeeded), so what
+	// it writes exists exactly when the record does: the webhooks'
+	// policy.reminder_sent. An error rolls the record back, as any other
+	// recording error does.
+	OnSent func(ctx context.Context, tx *ent.Tx, r *ent.Reminder, at time.Time) error
 }
 
 func (d Deps) check() error {

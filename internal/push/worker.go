@@ -65,6 +65,7 @@ type Worker struct {
 	zones  *zones
 	sender Sender
 	rand   func() float64
+	onSent func(ctx context.Context, tx *ent.Tx, r *ent.Reminder, at time.Time) error
 }
 
 // NewWorker returns a Worker that sends through d.Sender (a LogSender
@@ -85,7 +86,7 @@ func NewWorker(d Deps, cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	w := &Worker{db: d.DB, clock: d.Clock, cfg: cfg, log: d.logger(), m: m, zones: z,
-		sender: d.Sender, rand: d.rand()}
+		sender: d.Sender, rand: d.rand(), onSent: d.OnSent}
 	if w.sender == nil {
 		w.sender = LogSender{Log: w.log}
 	}

@@ -286,3 +286,36 @@ func TestMetrics(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkerOnSent checks that the OnSent hook runs once, in the
+// transaction that records the reminder sent, and that its failure rolls
+// the record back like any recording error.
+func TestWorkerOnSent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		r := newRig(t, db, DefaultConfig(), 0)
+		r.f.agentDevice(r.agent.ID, "tok", "Asia/Shanghai", "zh-CN")
+		var calls []*ent.Reminder
+		fail := true
+		r.svc.Worker.onSent = func(ctx context.Context, tx *ent.Tx, rm *ent.Reminder, at time.Time) error {
+			if fail {
+				fail = false
+				return context.Canceled
+			}
+			calls = append(calls, rm)
+			return nil
+		}
+		if st := r.drain(t, 0); st.Sent != 0 {
+			t.Fatalf("recorded sent although the hook failed: %+v", st)
+		}
+		if got := r.first(t); got.Status != reminder.StatusSending {
+			t.Fatalf("status %s, want sending (left to its lease)", got.Status)
+		}
+		if st := r.drain(t, 5*time.Minute+time.Second); st.Sent != 1 {
+			t.Fatalf("after the lease: %+v", st)
+		}
+		r.drain(t, time.Hour)
+		if len(calls) != 1 || calls[0].ID != r.first(t).ID {
+			t.Fatalf("hook calls %d", len(calls))
+		}
+	})
+}

@@ -15,6 +15,13 @@ import (
 	"github.com/agentdesk/agentdesk/internal/store"
 )
 
+// WebhookWatermarkKey is the ServerMeta key under which the webhook
+// dispatcher (package webhook) keeps the last change-log entry it has
+// turned into events. Compaction keeps the superseded entries above it,
+// so that no event (a customer's creation followed at once by an update)
+// is lost to a compaction that runs before the dispatcher has read them.
+const WebhookWatermarkKey = "webhook.dispatch_seq"
+
 // compactBatch bounds the entries removed per statement.
 const compactBatch = 1000
 
@@ -42,10 +49,23 @@ type CompactStats struct {
 func (e *Engine) Compact(ctx context.Context, now time.Time) (CompactStats, error) {
 	var st CompactStats
 	sys := sysContext(ctx)
+	held := []predicate.ChangeLog{changelog.PrevAgentIDIsNil(), changelog.CollectionNEQ(store.Agents), superseded()}
+	hook, err := e.db.Client.ServerMeta.Query().Where(servermeta.ID(WebhookWatermarkKey)).Only(sys)
+	switch {
+	case ent.IsNotFound(err):
+	case err != nil:
+		return st, fmt.Errorf("read the webhook watermark: %w", err)
+	default:
+		w, err := strconv.ParseInt(hook.Value, 10, 64)
+		if err != nil {
+			return st, fmt.Errorf("webhook watermark %q: %w", hook.Value, err)
+		}
+		held = append(held, changelog.IDLTE(w))
+	}
 	var last int64
 	for {
 		ids, err := e.db.Client.ChangeLog.Query().
-			Where(changelog.IDGT(last), changelog.PrevAgentIDIsNil(), changelog.CollectionNEQ(store.Agents), superseded()).
+			Where(append([]predicate.ChangeLog{changelog.IDGT(last)}, held...)...).
 			Order(ent.Asc(changelog.FieldID)).Limit(compactBatch).IDs(sys)
 		if err != nil {
 			return st, fmt.Errorf("find superseded entries: %w", err)

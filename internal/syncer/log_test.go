@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -262,3 +263,41 @@ func TestOneAuditEntryPerPage(t *testing.T) {
 }
 
 func slicesContains(s []string, v string) bool { return slices.Contains(s, v) }
+
+// Compaction keeps the superseded entries the webhook dispatcher has not
+// read yet (above its watermark), and removes them once it has.
+func TestCompactionHoldsForWebhooks(t *testing.T) {
+	eachEnv(t, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		c := v.customer(a)
+		watermark := v.db.Client.ChangeLog.Query().Aggregate(ent.Max(changelog.FieldID)).IntX(v.sys())
+		if err := v.db.Client.ServerMeta.Create().SetID(WebhookWatermarkKey).SetValue(strconv.Itoa(watermark)).
+			Exec(v.sys()); err != nil {
+			t.Fatal(err)
+		}
+		for _, occ := range []string{"教师", "医生"} {
+			v.tx(func(ctx context.Context, tx *ent.Tx) error {
+				return tx.Customer.UpdateOneID(c.ID).SetOccupation(occ).Exec(ctx)
+			})
+		}
+		entries := func() int {
+			return v.db.Client.ChangeLog.Query().Where(changelog.RecordID(c.ID)).CountX(v.sys())
+		}
+		if _, err := v.e.Compact(context.Background(), v.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		// The creation (at the watermark) goes; both updates stay.
+		if n := entries(); n != 2 {
+			t.Fatalf("%d entries of the customer while the dispatcher lags, want 2", n)
+		}
+		if err := v.db.Client.ServerMeta.UpdateOneID(WebhookWatermarkKey).SetValue("1000000").Exec(v.sys()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.e.Compact(context.Background(), v.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if n := entries(); n != 1 {
+			t.Fatalf("%d entries of the customer once dispatched, want 1", n)
+		}
+	})
+}
