@@ -3,13 +3,18 @@
 // the contract (an undocumented status, a schema violation) fails the test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startServer, DEMO_PASSWORD } from './server.mjs';
 import { conformantFetch } from './conformance.mjs';
 import { clientCredentialsToken, createAgentDesk, type Schemas } from '../src/client.ts';
 
 test('integrator: token, loads, webhook, interactions and the change feed through Prism', async (t) => {
-  const srv = await startServer({ prism: true });
+  const srv = await startServer({
+    prism: true,
+    env: { AGENTDESK_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32', AGENTDESK_WEBHOOK_INTERVAL: '200ms' },
+  });
   t.after(srv.stop);
   const baseUrl: string = srv.url;
   const fetch = conformantFetch as typeof globalThis.fetch;
@@ -78,22 +83,43 @@ test('integrator: token, loads, webhook, interactions and the change feed throug
     assert.equal(replay.data?.batch_id, r.data.batch_id);
   });
 
-  await t.test('a webhook subscription', async (st) => {
-    // Webhooks are implemented on another branch; until they land the server
-    // answers 501 (documented). Prism would mock a 501, so ask the server
-    // itself; this step must pass once webhooks land.
-    const probe = await globalThis.fetch(`${srv.directUrl}/v1/webhooks`, { headers: { authorization: `Bearer ${token.access_token}` } });
-    await probe.body?.cancel();
-    if (probe.status === 501) {
-      st.skip('the server answers 501 to /v1/webhooks (not implemented yet)');
-      return;
-    }
+  await t.test('a webhook subscription, and a signed delivery to a receiver', async () => {
+    // The receiver listens on loopback, which the server refuses as a
+    // webhook target unless configured otherwise (startServer's env below).
+    const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => { received.push({ headers: req.headers, body }); res.writeHead(204).end(); });
+    });
+    await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
+    t.after(() => new Promise<void>((ok) => receiver.close(() => ok())));
+    const { port } = receiver.address() as AddressInfo;
+
     const r = await api.POST('/v1/webhooks', {
-      body: { url: 'https://hooks.example.com/agentdesk', events: ['customer.updated', 'interaction.created'] },
+      body: { url: `http://127.0.0.1:${port}/agentdesk`, events: ['customer.updated'] },
     });
     assert.equal(r.response.status, 201, JSON.stringify(r.error));
-    assert.ok(r.data?.secret, 'the signing secret is returned once');
-    assert.deepEqual(r.data?.events, ['customer.updated', 'interaction.created']);
+    const secret = r.data?.secret;
+    assert.ok(secret, 'the signing secret is returned once');
+    assert.deepEqual(r.data?.events, ['customer.updated']);
+
+    // A change of the customer loaded above is delivered, signed.
+    const changed = await api.PUT('/v1/integrations/customers/{external_id}', {
+      params: { path: { external_id: custId } }, body: { name: '王芳芳', phone: '13800138000', agent_username: 'agent1' },
+    });
+    assert.equal(changed.response.status, 200, JSON.stringify(changed.error));
+    for (let i = 0; i < 300 && received.length === 0; i++) await new Promise((ok) => setTimeout(ok, 100));
+    assert.ok(received.length > 0, 'no delivery within 30 s');
+    const { headers, body } = received[0]!;
+    const sig = String(headers['agentdesk-signature'] ?? '');
+    const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(sig);
+    assert.ok(m, `signature header: ${sig}`);
+    const want = createHmac('sha256', secret).update(`${m[1]}.${body}`).digest('hex');
+    assert.equal(m[2], want, 'the signature verifies with the secret');
+    assert.ok(Math.abs(Date.now() / 1000 - Number(m[1])) < 300, 'the signature is fresh');
+    const event = JSON.parse(body);
+    assert.equal(event.type, 'customer.updated');
   });
 
   await t.test('interactions, page by page', async () => {
@@ -123,8 +149,9 @@ test('integrator: token, loads, webhook, interactions and the change feed throug
       cursor = r.data.cursor;
       if (!r.data.has_more) break;
     }
+    // The customer as the webhook step left it: the same body again.
     const cust = await api.PUT('/v1/integrations/customers/{external_id}', {
-      params: { path: { external_id: custId } }, body: { name: '王芳', phone: '13800138000', agent_username: 'agent1' },
+      params: { path: { external_id: custId } }, body: { name: '王芳芳', phone: '13800138000', agent_username: 'agent1' },
     });
     assert.ok(cust.data);
     assert.ok(seen.has(`customers/${cust.data.id}`), 'the customer loaded above is in the feed');
