@@ -38,6 +38,8 @@ type Config struct {
 	// Zstd is the zstd command for the level-19 reference ("" looks up
 	// "zstd"; without one klauspost's best level stands in, and says so).
 	Zstd string
+	// NoReference skips the zstd-19 reference (minutes on a whole book).
+	NoReference bool
 	// Runs of the first sync (per encoding), of the 1 % change and of the
 	// KPI report; Samples of the no-change pull, push, plan and portrait.
 	Runs, Samples int
@@ -144,11 +146,15 @@ type SyncFigures struct {
 // Report is every figure of a run.
 type Report struct {
 	FirstSync []SyncFigures
+	// CollectionJSONBytes are the records' JSON bytes by collection (the
+	// first sync's last run).
+	CollectionJSONBytes map[string]int
 	// The physical reference: the book as minimal JSON, at zstd level 19.
 	ReferenceTool                       string
 	SourceJSONBytes, SourceZstd19       int64 // datagen's records of the book
 	DeliveredJSONBytes, DeliveredZstd19 int64 // the records the pull delivered
-	NoChangeBytes                       Dist  // 200 with a body
+	NoChangeBytes                       Dist  // 200 with a body: request and response, headers included
+	NoChangeBody                        Dist  // its body as sent (zstd)
 	NoChangeMS                          Dist
 	NotModifiedBytes                    Dist // 304 with If-None-Match
 	NotModifiedMS                       Dist
@@ -189,8 +195,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		rep.FirstSync = append(rep.FirstSync, summarizeSync(cfg, enc, runs))
 	}
-	if err := reference(ctx, cfg, last, rep); err != nil {
-		return nil, fmt.Errorf("zstd-19 reference: %w", err)
+	rep.CollectionJSONBytes = last.byCollection
+	if !cfg.NoReference {
+		if err := reference(ctx, cfg, last, rep); err != nil {
+			return nil, fmt.Errorf("zstd-19 reference: %w", err)
+		}
 	}
 	fmt.Fprintf(cfg.Log, "reference (%s): source %d B → %d B, delivered %d B → %d B\n", rep.ReferenceTool,
 		rep.SourceJSONBytes, rep.SourceZstd19, rep.DeliveredJSONBytes, rep.DeliveredZstd19)
@@ -229,6 +238,7 @@ type syncResult struct {
 	records, decoded                 int
 	cursor                           string
 	delivered                        []byte // the records' JSON, one a line
+	byCollection                     map[string]int
 	customers                        []custVersion
 }
 
@@ -241,7 +251,7 @@ func firstSync(ctx context.Context, cfg Config, enc string) (*syncResult, error)
 		return nil, err
 	}
 	c.count.Take()
-	r := &syncResult{}
+	r := &syncResult{byCollection: map[string]int{}}
 	essential := false
 	var buf bytes.Buffer
 	cursor := ""
@@ -261,6 +271,7 @@ func firstSync(ctx context.Context, cfg Config, enc string) (*syncResult, error)
 		}
 		for _, ch := range page.Changes {
 			r.records++
+			r.byCollection[ch.Collection] += len(ch.Data)
 			buf.Write(ch.Data)
 			buf.WriteByte('\n')
 			if ch.Collection == "customers" && ch.Op == "upsert" {
@@ -392,7 +403,7 @@ type device struct {
 }
 
 func noChange(ctx context.Context, cfg Config, d *device, rep *Report) error {
-	var b, nb []float64
+	var b, body, nb []float64
 	var t, nt []time.Duration
 	var etag string
 	for range cfg.Samples {
@@ -406,6 +417,7 @@ func noChange(ctx context.Context, cfg Config, d *device, rep *Report) error {
 			return fmt.Errorf("a no-change pull returned changes (status %d)", resp.status)
 		}
 		b = append(b, float64(in+out))
+		body = append(body, float64(len(resp.raw)))
 		t = append(t, resp.elapsed)
 		etag = resp.header.Get("ETag")
 	}
@@ -425,7 +437,7 @@ func noChange(ctx context.Context, cfg Config, d *device, rep *Report) error {
 		nb = append(nb, float64(in+out))
 		nt = append(nt, resp.elapsed)
 	}
-	rep.NoChangeBytes, rep.NoChangeMS = dist(b), ms(t)
+	rep.NoChangeBytes, rep.NoChangeBody, rep.NoChangeMS = dist(b), dist(body), ms(t)
 	rep.NotModifiedBytes, rep.NotModifiedMS = dist(nb), ms(nt)
 	return nil
 }

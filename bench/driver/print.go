@@ -3,6 +3,7 @@ package driver
 import (
 	"fmt"
 	"io"
+	"slices"
 )
 
 func kb(b float64) string {
@@ -29,13 +30,24 @@ func (r *Report) Print(w io.Writer) {
 			f.Encoding, kb(f.EssentialBytes.P50), kb(f.EssentialBytes.P99), f.EssentialRequests, msd(f.EssentialServerMS),
 			f.EssentialLinkSeconds)
 	}
+	colls := make([]string, 0, len(r.CollectionJSONBytes))
+	for c := range r.CollectionJSONBytes {
+		colls = append(colls, c)
+	}
+	slices.Sort(colls)
+	fmt.Fprint(w, "records' JSON by collection:")
+	for _, c := range colls {
+		fmt.Fprintf(w, " %s %s;", c, kb(float64(r.CollectionJSONBytes[c])))
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "reference, %s:\n", r.ReferenceTool)
 	if r.SourceJSONBytes > 0 {
 		fmt.Fprintf(w, "  datagen records of the book, minimal JSON: %s → %s\n", kb(float64(r.SourceJSONBytes)), kb(float64(r.SourceZstd19)))
 	}
 	fmt.Fprintf(w, "  records as delivered, minimal JSON:        %s → %s\n", kb(float64(r.DeliveredJSONBytes)), kb(float64(r.DeliveredZstd19)))
-	fmt.Fprintf(w, "no-change pull (200):     %s (p99 %s); %s\n", kb(r.NoChangeBytes.P50), kb(r.NoChangeBytes.P99), msd(r.NoChangeMS))
-	fmt.Fprintf(w, "no-change pull (304):     %s (p99 %s); %s\n", kb(r.NotModifiedBytes.P50), kb(r.NotModifiedBytes.P99), msd(r.NotModifiedMS))
+	fmt.Fprintf(w, "no-change pull (200):     %s on the wire with headers both ways, body %s; %s\n", kb(r.NoChangeBytes.P50),
+		kb(r.NoChangeBody.P50), msd(r.NoChangeMS))
+	fmt.Fprintf(w, "no-change pull (304):     %s on the wire with headers both ways; %s\n", kb(r.NotModifiedBytes.P50), msd(r.NotModifiedMS))
 	fmt.Fprintf(w, "pull after 1%% changed (%d customers): %s (p99 %s), %.0f changes; %s\n", r.ChangedCustomers,
 		kb(r.ChangedPullBytes.P50), kb(r.ChangedPullBytes.P99), r.ChangedPullChanges.P50, msd(r.ChangedPullMS))
 	fmt.Fprintf(w, "push of 100 mutations:    %s\n", msd(r.Push100MS))

@@ -139,7 +139,7 @@ func smoke(t *testing.T, dial string) {
 		rep.DeliveredZstd19 == 0 || rep.DeliveredZstd19 >= rep.DeliveredJSONBytes {
 		t.Errorf("reference: %+v", rep)
 	}
-	if rep.NoChangeMS.N != 5 || rep.NoChangeBytes.P50 <= 0 || rep.NoChangeBytes.P50 > 4000 ||
+	if rep.NoChangeMS.N != 5 || rep.NoChangeBytes.P50 <= 0 || rep.NoChangeBytes.P50 > 4000 || rep.NoChangeBody.P50 <= 0 || rep.NoChangeBody.P50 > 1000 ||
 		rep.NotModifiedBytes.P50 >= rep.NoChangeBytes.P50+200 {
 		t.Errorf("no-change pull: %+v %+v / 304: %+v", rep.NoChangeBytes, rep.NoChangeMS, rep.NotModifiedBytes)
 	}
