@@ -46,6 +46,11 @@ type Config struct {
 	// Concurrency agents pull for ThroughputFor (agent000…).
 	Concurrency   int
 	ThroughputFor time.Duration
+	// ThroughputFirst is the index of the first agent account of the
+	// throughput run besides the book's own device (agent001… by default;
+	// accounts past the loaded books have an empty book and a quick first
+	// sync, and a no-change pull costs the same whatever the book's size).
+	ThroughputFirst int
 	// KPI period.
 	KPIFrom, KPITo string
 	// Link of the computed first-sync time.
@@ -205,23 +210,33 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.SourceJSONBytes, rep.SourceZstd19, rep.DeliveredJSONBytes, rep.DeliveredZstd19)
 
 	dev := &device{c: c, cursor: last.cursor, customers: last.customers}
-	if err := noChange(ctx, cfg, dev, rep); err != nil {
-		return nil, fmt.Errorf("no-change pull: %w", err)
-	}
-	if err := changed(ctx, cfg, dev, rep); err != nil {
-		return nil, fmt.Errorf("pull after 1%% changed: %w", err)
-	}
-	if err := push100(ctx, cfg, dev, rep); err != nil {
-		return nil, fmt.Errorf("push of 100: %w", err)
-	}
-	if err := planPortrait(ctx, cfg, rep); err != nil {
-		return nil, fmt.Errorf("plan and portrait: %w", err)
-	}
-	if err := kpi(ctx, cfg, rep); err != nil {
-		return nil, fmt.Errorf("KPI report: %w", err)
-	}
-	if err := throughput(ctx, cfg, dev, rep); err != nil {
-		return nil, fmt.Errorf("throughput: %w", err)
+	// Each scenario's figures are logged as soon as they are known, so a
+	// long run that is interrupted still leaves them.
+	for _, sc := range []struct {
+		name string
+		run  func() error
+		show func() string
+	}{
+		{"no-change pull", func() error { return noChange(ctx, cfg, dev, rep) }, func() string {
+			return fmt.Sprintf("%s wire, body %s; %s / 304: %s; %s", kb(rep.NoChangeBytes.P50), kb(rep.NoChangeBody.P50),
+				msd(rep.NoChangeMS), kb(rep.NotModifiedBytes.P50), msd(rep.NotModifiedMS))
+		}},
+		{"pull after 1% changed", func() error { return changed(ctx, cfg, dev, rep) }, func() string {
+			return fmt.Sprintf("%s, %.0f changes; %s", kb(rep.ChangedPullBytes.P50), rep.ChangedPullChanges.P50, msd(rep.ChangedPullMS))
+		}},
+		{"push of 100", func() error { return push100(ctx, cfg, dev, rep) }, func() string { return msd(rep.Push100MS) }},
+		{"plan and portrait", func() error { return planPortrait(ctx, cfg, rep) }, func() string {
+			return "plan " + msd(rep.PlanMS) + "; portrait " + msd(rep.PortraitMS)
+		}},
+		{"KPI report", func() error { return kpi(ctx, cfg, rep) }, func() string { return msd(rep.KPIMS) }},
+		{"throughput", func() error { return throughput(ctx, cfg, dev, rep) }, func() string {
+			return fmt.Sprintf("%.0f req/s, %s, %d errors", rep.ThroughputRPS, msd(rep.ThroughputMS), rep.ThroughputErrors)
+		}},
+	} {
+		if err := sc.run(); err != nil {
+			return nil, fmt.Errorf("%s: %w", sc.name, err)
+		}
+		fmt.Fprintf(cfg.Log, "%s: %s\n", sc.name, sc.show())
 	}
 	return rep, nil
 }
@@ -655,7 +670,7 @@ func throughput(ctx context.Context, cfg Config, d *device, rep *Report) error {
 	for i := 1; i < n; i++ {
 		g.Go(func() error {
 			c := newClient(cfg.BaseURL, 1)
-			if err := c.login(gctx, workload.AgentEmail(i), cfg.Password); err != nil {
+			if err := c.login(gctx, workload.AgentEmail(cfg.ThroughputFirst+i), cfg.Password); err != nil {
 				return err
 			}
 			cursor := ""

@@ -42,6 +42,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.Runs, "runs", 3, "runs of the first sync per encoding, of the 1% change and of the KPI report")
 	fs.IntVar(&cfg.Samples, "samples", 200, "samples of the no-change pull, plan and portrait (pushes: samples/10)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 200, "agents pulling at once in the throughput run")
+	fs.IntVar(&cfg.ThroughputFirst, "tp-first", 0, "throughput agents are agent(N+1)… besides the book's device (accounts past the loaded books sync fast)")
 	fs.DurationVar(&cfg.ThroughputFor, "for", 10*time.Second, "length of the throughput run")
 	fs.BoolVar(&cfg.NoReference, "no-reference", false, "skip the zstd-19 reference (minutes on a whole book)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
