@@ -508,7 +508,9 @@ func changed(ctx context.Context, cfg Config, d *device, rep *Report) error {
 	}
 	n := max(len(d.customers)/100, 1)
 	rep.ChangedCustomers = n
-	rnd := rand.New(rand.NewPCG(1, 2))
+	// Seeded from the clock: a repeated run on the same database must
+	// change the customers again, not write the values they already hold.
+	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
 	dev := uuid.New()
 	var b, cnt []float64
 	var t []time.Duration
