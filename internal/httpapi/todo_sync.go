@@ -24,13 +24,3 @@ func (s *Server) StreamRxdbChanges(ctx context.Context, request api.StreamRxdbCh
 func (s *Server) PushRxdbDocuments(ctx context.Context, request api.PushRxdbDocumentsRequestObject) (api.PushRxdbDocumentsResponseObject, error) {
 	return nil, notImplemented("PushRxdbDocuments")
 }
-
-// PullWatermelonChanges is not implemented yet.
-func (s *Server) PullWatermelonChanges(ctx context.Context, request api.PullWatermelonChangesRequestObject) (api.PullWatermelonChangesResponseObject, error) {
-	return nil, notImplemented("PullWatermelonChanges")
-}
-
-// PushWatermelonChanges is not implemented yet.
-func (s *Server) PushWatermelonChanges(ctx context.Context, request api.PushWatermelonChangesRequestObject) (api.PushWatermelonChangesResponseObject, error) {
-	return nil, notImplemented("PushWatermelonChanges")
-}
