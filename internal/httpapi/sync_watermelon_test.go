@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 
 	"github.com/agentdesk/agentdesk/api"
 	"github.com/agentdesk/agentdesk/internal/apptest"
+	"github.com/agentdesk/agentdesk/internal/httpapi"
 	"github.com/agentdesk/agentdesk/internal/syncer"
 )
 
@@ -454,5 +456,93 @@ func TestWatermelonAfterCompaction(t *testing.T) {
 		if got := ids(p.Changes["customers"].Updated); !slices.Equal(got, []string{f.customers[2].String()}) {
 			t.Errorf("updated after compaction: %v", got)
 		}
+	})
+}
+
+// The raw records' columns are the REST schemas' fields, and the JSON-text
+// columns their objects and arrays, as openapi.yaml documents them.
+func TestWatermelonColumnsFollowTheSpec(t *testing.T) {
+	spec, err := httpapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas := map[string]string{"customers": "Customer", "portraits": "Portrait", "policies": "Policy",
+		"interactions": "Interaction", "tasks": "Task", "service_plans": "ServicePlan", "complaints": "Complaint",
+		"toolkit_items": "ToolkitItem", "notifications": "Notification"}
+	var structured func(s *openapi3.Schema) bool
+	structured = func(s *openapi3.Schema) bool {
+		if s.Type != nil && (s.Type.Includes("object") || s.Type.Includes("array")) {
+			return true
+		}
+		for _, subs := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
+			for _, sub := range subs {
+				if sub.Value != nil && structured(sub.Value) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for table, name := range schemas {
+		ref := spec.Components.Schemas[name]
+		if ref == nil || ref.Value == nil {
+			t.Fatalf("no schema %s", name)
+		}
+		var cols, jsonCols []string
+		for prop, s := range ref.Value.Properties {
+			cols = append(cols, prop)
+			if s.Value != nil && structured(s.Value) {
+				jsonCols = append(jsonCols, prop)
+			}
+		}
+		slices.Sort(cols)
+		slices.Sort(jsonCols)
+		got := slices.Sorted(slices.Values(syncer.WatermelonColumns[table]))
+		if !slices.Equal(got, cols) {
+			t.Errorf("%s: columns %v, the spec's %s has %v", table, got, name, cols)
+		}
+		gotJSON := slices.Sorted(slices.Values(syncer.WatermelonJSONColumns[table]))
+		if len(gotJSON) == 0 {
+			gotJSON = nil
+		}
+		if !slices.Equal(gotJSON, jsonCols) {
+			t.Errorf("%s: JSON-text columns %v, the spec's objects and arrays %v", table, gotJSON, jsonCols)
+		}
+	}
+	if len(syncer.WatermelonColumns) != len(schemas) {
+		t.Errorf("%d tables, want %d", len(syncer.WatermelonColumns), len(schemas))
+	}
+}
+
+// A role change moves the scope without log entries of the records: a
+// timestamp from before it must reset, as a native cursor does.
+func TestWatermelonRoleChangeResets(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		f := newSyncFixture(t, e)
+		c := newWMClient(t, e, f.tm.agent2)
+		c.pull(nil)
+		res := e.Do(t, apptest.Request{Method: "PATCH", Path: "/v1/admin/agents/" + f.tm.ids["agent2"].String(), Token: f.tm.admin,
+			Body: map[string]any{"role": "team_lead"}})
+		if res.Status != 200 {
+			t.Fatalf("role change: %d %s", res.Status, res.Body)
+		}
+		a, err := e.App.DB.Client.Agent.Get(apptest.Sys(), f.tm.ids["agent2"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.token = e.Token(t, a)
+		res = e.Do(t, apptest.Request{Method: "GET", Path: c.path(nil), Token: c.token})
+		var pr api.Problem
+		res.JSON(t, &pr)
+		if res.Status != 410 || pr.Type != "https://agentdesk.dev/problems/sync-reset-required" {
+			t.Fatalf("pull across a role change: %d %s", res.Status, res.Body)
+		}
+		// The reset: a fresh database syncs from the start and then on.
+		c = newWMClient(t, e, c.token)
+		p := c.pull(nil)
+		if len(p.Changes["customers"].Created) != 3 {
+			t.Errorf("the new team lead's book: %d customers", len(p.Changes["customers"].Created))
+		}
+		c.pull(nil)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/agentdesk/agentdesk/ent/changelog"
+	"github.com/agentdesk/agentdesk/ent/servermeta"
 	"github.com/agentdesk/agentdesk/ent/syncmutation"
 	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/store"
@@ -108,6 +109,10 @@ func (e *Engine) WatermelonPull(ctx context.Context, req WatermelonPullRequest) 
 		return nil, err
 	}
 	start := ""
+	known, err := e.wmEpochKnown(ctx, s, req.DeviceID, req.LastPulledAt == 0)
+	if err != nil {
+		return nil, err
+	}
 	if req.LastPulledAt > 0 {
 		m, err := e.meta(ctx)
 		if err != nil {
@@ -118,6 +123,8 @@ func (e *Engine) WatermelonPull(ctx context.Context, req WatermelonPullRequest) 
 			return nil, err
 		}
 		switch {
+		case !known:
+			return nil, gone("the caller's role changed since this device's first sync (or the device is unknown): reset the database and sync from the start")
 		case req.LastPulledAt < m.floor:
 			return nil, gone("last_pulled_at is older than the tombstone retention: reset the database and sync from the start")
 		case req.LastPulledAt > top:
@@ -210,6 +217,31 @@ func (e *Engine) WatermelonPull(ctx context.Context, req WatermelonPullRequest) 
 		}
 	}
 	return out, nil
+}
+
+// wmEpochKnown says whether this device synced from the start under
+// the caller's current scope epoch (its role). A native cursor carries
+// the epoch; a last_pulled_at is a bare watermark, so the server
+// remembers, per agent, device and epoch, that the device made a first
+// sync under it (record, on a first sync): a device whose role changed
+// since must reset, since a role change moves the scope without log
+// entries of the records.
+func (e *Engine) wmEpochKnown(ctx context.Context, s *scope, device uuid.UUID, record bool) (bool, error) {
+	sys := sysContext(ctx)
+	key := fmt.Sprintf("watermelon_epoch:%s:%s:%d", s.agent.ID, device, s.agent.ScopeEpoch)
+	if record {
+		err := e.db.Client.ServerMeta.Create().SetID(key).SetValue("first sync").SetUpdatedAt(e.clock.Now()).
+			OnConflictColumns(servermeta.FieldID).DoNothing().Exec(sys)
+		if err != nil && !isNoRows(err) {
+			return false, fmt.Errorf("record the device's scope epoch: %w", err)
+		}
+		return true, nil
+	}
+	ok, err := e.db.Client.ServerMeta.Query().Where(servermeta.ID(key)).Exist(sys)
+	if err != nil {
+		return false, fmt.Errorf("read the device's scope epoch: %w", err)
+	}
+	return ok, nil
 }
 
 // addedTable says whether the migration added the table: the client has
