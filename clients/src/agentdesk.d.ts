@@ -1000,21 +1000,68 @@ export interface paths {
         /**
          * WatermelonDB pull
          * @description The native change log in WatermelonDB's sync-protocol shape, for `synchronize()`'s
-         *     `pullChanges`. Tables are the sync collections; records are flat raw records (`id` plus
-         *     columns). `created` holds only records new to this client since `last_pulled_at` (new records
-         *     and records that entered its scope), never one this client pushed itself; `updated` holds the
-         *     rest; `deleted` the IDs of deleted records and of records that left the scope. `timestamp` is an
-         *     opaque watermark (not a clock) to pass as `last_pulled_at` next time.
+         *     `pullChanges`: the native pull run to its end from `last_pulled_at`, in one answer. `timestamp`
+         *     is the change log's watermark (a commit sequence number, not a clock), to pass as
+         *     `last_pulled_at` next time.
+         *
+         *     Per table (the sync collections; every table is present):
+         *
+         *     - `created`: records new to this client since `last_pulled_at`: records that entered its scope
+         *       (a customer reassigned or a team move brings the customer and all its records), and records
+         *       made after `last_pulled_at`, except those that this client's `device_id` pushed itself;
+         *       on a first sync (`last_pulled_at` absent or 0) every record;
+         *     - `updated`: every other changed record (including the client's own pushed records, so that
+         *       it takes the server's merged state);
+         *     - `deleted`: the IDs of deleted records and of records that left the client's scope.
+         *
+         *     Records are WatermelonDB raw records: `id` plus one column per field of the collection's REST
+         *     schema (`Customer`, `Portrait`, `Policy`, `Interaction`, `Task`, `ServicePlan`, `Complaint`,
+         *     `ToolkitItem`, `Notification`), with the same names and values, except that objects and
+         *     arrays are JSON text, and `created_at` and `updated_at` are milliseconds since the epoch
+         *     (WatermelonDB reserves these two columns as numbers). Other dates and date-times are strings
+         *     as in REST; nullable fields need `isOptional: true` columns. The JSON-text columns by table:
+         *
+         *     | table | JSON-text columns |
+         *     |---|---|
+         *     | customers | family, consent, tags |
+         *     | portraits | customer, policies_summary, coverage_gaps, churn_risk, claims, nps, timeline |
+         *     | policies | (none) |
+         *     | interactions | toolkit_item_ids |
+         *     | tasks | toolkit_item_ids, checklist |
+         *     | service_plans | steps |
+         *     | complaints | sla |
+         *     | toolkit_items | tags, content |
+         *     | notifications | data |
+         *
+         *     A `migration` (WatermelonDB's migration sync info) adds every record of the tables it lists
+         *     (as `created`) and of the tables whose columns it lists (as `updated`, unless new to the
+         *     client). A `last_pulled_at` older than the tombstone retention, above the server's change log
+         *     (a restored database), or sent by a `device_id` that made no first sync under the caller's
+         *     current role (the role changed since, which moves the scope) gets 410 with type
+         *     `…/sync-reset-required`: the app resets its local database (`unsafeResetDatabase`) and syncs
+         *     from the start.
          */
         get: operations["pullWatermelonChanges"];
         put?: never;
         /**
          * WatermelonDB push
-         * @description WatermelonDB's `pushChanges`: the body is `{"changes": …}` in the same shape as a pull. The push
-         *     is all-or-nothing as WatermelonDB expects: when the server changed a pushed record after
-         *     `last_pulled_at` the push answers 409 and the client pulls again and retries. Records the server
-         *     refuses for other reasons (read-only collections, forbidden fields) are listed in
-         *     `experimentalRejectedIds`.
+         * @description WatermelonDB's `pushChanges`: the body is `{"changes": …}` in the same shape as a pull, with raw
+         *     records as the pull sends them (`_status` and `_changed` are accepted and ignored). Each record
+         *     goes through the native push's rules (the same mutations, field rules and access rules):
+         *
+         *     - `created`: a new record is made from its non-null columns; a create of an existing id updates
+         *       it (WatermelonDB's rule);
+         *     - `updated`: the columns whose value differs from the server's record are applied on the
+         *       record's `version` column. A record the server changed after that version fails the push
+         *       with 409: `synchronize()` pulls, merges per column (the client's changed columns win, as the
+         *       last writer by server receive order does in the native push) and pushes again. An updated
+         *       record that was deleted or left the scope is skipped (the next pull deletes it);
+         *     - `deleted`: deleted whatever its version; a missing id is ignored.
+         *
+         *     The push is all-or-nothing: applied in one transaction, or not at all (an error answer).
+         *     Records the server refuses (read-only collections such as policies, read-only or invalid
+         *     fields, the access rules) are left out of that transaction and listed in
+         *     `experimentalRejectedIds`; the client keeps them as local changes.
          */
         post: operations["pushWatermelonChanges"];
         delete?: never;
@@ -3534,7 +3581,7 @@ export interface components {
             changes: components["schemas"]["WatermelonChanges"];
             /**
              * Format: int64
-             * @description Opaque watermark to pass as `last_pulled_at` next time.
+             * @description The change log's watermark, to pass as `last_pulled_at` next time.
              */
             timestamp: number;
         };
@@ -4724,6 +4771,11 @@ export interface components {
          * @example tasks
          */
         RxdbCollection: components["schemas"]["SyncCollection"];
+        /**
+         * @description The client database's device id (a UUID the app makes once per local database and keeps; the native push's `device_id`). Records pushed under it are never pulled back to it as `created`.
+         * @example 01958f3a-0c11-7b2a-9d4e-5f6a7b8c9d01
+         */
+        WatermelonDeviceId: string;
         /**
          * @description The RxDB schema `version` of the client collection (from 0).
          * @example 0
@@ -7043,19 +7095,24 @@ export interface operations {
     };
     pullWatermelonChanges: {
         parameters: {
-            query?: {
+            query: {
                 /**
                  * @description The `timestamp` of the last pull; absent (or 0) on a first sync.
                  * @example 124893
                  */
                 last_pulled_at?: number;
                 /**
+                 * @description The client database's device id (a UUID the app makes once per local database and keeps; the native push's `device_id`). Records pushed under it are never pulled back to it as `created`.
+                 * @example 01958f3a-0c11-7b2a-9d4e-5f6a7b8c9d01
+                 */
+                device_id: components["parameters"]["WatermelonDeviceId"];
+                /**
                  * @description Version of the client's local schema; an unsupported one gets 426.
                  * @example 1
                  */
                 schema_version?: components["parameters"]["SchemaVersion"];
                 /**
-                 * @description WatermelonDB's migration sync info, JSON-encoded (`{"from": n, "tables": [...], "columns": [...]}`); the server then also sends the records of the new tables and columns.
+                 * @description WatermelonDB's migration sync info, JSON-encoded (`{"from": n, "tables": [...], "columns": [{"table": "...", "columns": [...]}]}`); the server then also sends the records of the new tables and columns.
                  * @example {"from":1,"tables":["notifications"],"columns":[]}
                  */
                 migration?: string;
@@ -7089,6 +7146,7 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             501: components["responses"]["NotImplemented"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     pushWatermelonChanges: {
@@ -7099,6 +7157,11 @@ export interface operations {
                  * @example 124893
                  */
                 last_pulled_at: number;
+                /**
+                 * @description The client database's device id (a UUID the app makes once per local database and keeps; the native push's `device_id`). Records pushed under it are never pulled back to it as `created`.
+                 * @example 01958f3a-0c11-7b2a-9d4e-5f6a7b8c9d01
+                 */
+                device_id: components["parameters"]["WatermelonDeviceId"];
             };
             header?: {
                 /**
@@ -7129,7 +7192,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description A pushed record changed on the server after `last_pulled_at`: pull, then push again. */
+            /** @description A pushed record changed on the server after the version it carries: pull, then push again. Nothing was applied. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7140,7 +7203,7 @@ export interface operations {
                      *       "type": "https://agentdesk.dev/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "tasks/01958f41-2f55-7a74-8c35-4d5e6f7a8b91 changed on the server since the last pull.",
+                     *       "detail": "tasks/01958f41-2f55-7a74-8c35-4d5e6f7a8b91 changed on the server since the last pull: pull, then push again",
                      *       "instance": "/v1/sync/watermelon",
                      *       "request_id": "01958f49d4107530b7100000000000aa"
                      *     }
@@ -7148,6 +7211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            410: components["responses"]["Gone"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             426: components["responses"]["UpgradeRequired"];

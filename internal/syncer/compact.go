@@ -41,15 +41,17 @@ type CompactStats struct {
 // Compact compacts the change log as of now: it removes every entry
 // superseded by a later entry of the same record, except the entries
 // that moved a record between owners (a pull still needs them to drop
-// the record from the previous owner's phone), and it removes the
-// tombstones, owner moves and team moves older than the retention,
+// the record from the previous owner's phone) and those that made a
+// record (see creation), and it removes the tombstones, owner moves,
+// team moves and superseded creations older than the retention,
 // raising the retention floor to the highest sequence number so removed.
 // Replicas may compact concurrently: removal is idempotent and the floor
 // only rises.
 func (e *Engine) Compact(ctx context.Context, now time.Time) (CompactStats, error) {
 	var st CompactStats
 	sys := sysContext(ctx)
-	held := []predicate.ChangeLog{changelog.PrevAgentIDIsNil(), changelog.CollectionNEQ(store.Agents), superseded()}
+	held := []predicate.ChangeLog{changelog.PrevAgentIDIsNil(), changelog.CollectionNEQ(store.Agents), superseded(),
+		changelog.Not(creation())}
 	hook, err := e.db.Client.ServerMeta.Query().Where(servermeta.ID(WebhookWatermarkKey)).Only(sys)
 	switch {
 	case ent.IsNotFound(err):
@@ -88,6 +90,7 @@ func (e *Engine) Compact(ctx context.Context, now time.Time) (CompactStats, erro
 				changelog.OpEQ(changelog.OpDelete),
 				changelog.CollectionEQ(store.Agents),
 				changelog.And(changelog.PrevAgentIDNotNil(), superseded()),
+				changelog.And(creation(), superseded()),
 			)).
 			Order(ent.Asc(changelog.FieldID)).Limit(compactBatch).IDs(sys)
 		if err != nil {
@@ -115,6 +118,14 @@ func (e *Engine) Compact(ctx context.Context, now time.Time) (CompactStats, erro
 		e.hub.notify()
 	}
 	return st, nil
+}
+
+// creation selects the entries that made records (their first version).
+// Compaction keeps them, though superseded, until the retention expires
+// them: the WatermelonDB adapter tells records made after a client's
+// last pull (created) from older ones (updated) by them.
+func creation() predicate.ChangeLog {
+	return changelog.And(changelog.OpEQ(changelog.OpUpsert), changelog.Version(1))
 }
 
 // superseded selects entries that a later entry of the same record follows.

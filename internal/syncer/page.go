@@ -32,6 +32,10 @@ type Change struct {
 	Reason string
 	// Data is the record (upserts), as the JSON of its REST schema.
 	Data json.RawMessage
+	// Entered marks an upsert of a backfill: the record entered the
+	// caller's scope with this pull (adapters that split created from
+	// updated records use it; the native wire format does not carry it).
+	Entered bool
 }
 
 func (c *Change) size() int { return len(c.Data) + changeOverhead }
@@ -129,6 +133,9 @@ func (b *builder) room() int { return max(b.limit-b.live, 0) }
 func (b *builder) add(c Change) {
 	k := changeKey{c.Collection, c.ID}
 	if i, ok := b.at[k]; ok {
+		if b.changes[i].Entered && c.Op == OpUpsert {
+			c.Entered = true
+		}
 		b.bytes -= b.changes[i].size()
 		b.changes[i] = Change{}
 		b.live--
@@ -141,6 +148,11 @@ func (b *builder) add(c Change) {
 
 func (b *builder) upsert(coll string, id uuid.UUID, version int64, data []byte) {
 	b.add(Change{Collection: coll, Op: OpUpsert, ID: id, Version: version, Data: data})
+}
+
+// enter is an upsert of a record that entered the caller's scope.
+func (b *builder) enter(coll string, id uuid.UUID, version int64, data []byte) {
+	b.add(Change{Collection: coll, Op: OpUpsert, ID: id, Version: version, Data: data, Entered: true})
 }
 
 func (b *builder) remove(coll string, id uuid.UUID, version int64, reason string) {

@@ -85,7 +85,7 @@ func (e *Engine) backfill(ss *session, f filter, custs []uuid.UUID, u *unit, b *
 					return false, err
 				}
 				if data != nil {
-					b.upsert(coll, id, version, data)
+					b.enter(coll, id, version, data)
 				}
 				u.last = id
 				if b.full() {
