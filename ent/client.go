@@ -33,6 +33,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/npsanswer"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/product"
 	"github.com/agentdesk/agentdesk/ent/refreshtoken"
@@ -90,6 +91,8 @@ type Client struct {
 	PlanRule *PlanRuleClient
 	// PlanStep is the client for interacting with the PlanStep builders.
 	PlanStep *PlanStepClient
+	// PolicyRenewal is the client for interacting with the PolicyRenewal builders.
+	PolicyRenewal *PolicyRenewalClient
 	// Portrait is the client for interacting with the Portrait builders.
 	Portrait *PortraitClient
 	// Product is the client for interacting with the Product builders.
@@ -146,6 +149,7 @@ func (c *Client) init() {
 	c.NpsAnswer = NewNpsAnswerClient(c.config)
 	c.PlanRule = NewPlanRuleClient(c.config)
 	c.PlanStep = NewPlanStepClient(c.config)
+	c.PolicyRenewal = NewPolicyRenewalClient(c.config)
 	c.Portrait = NewPortraitClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
@@ -269,6 +273,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		NpsAnswer:           NewNpsAnswerClient(cfg),
 		PlanRule:            NewPlanRuleClient(cfg),
 		PlanStep:            NewPlanStepClient(cfg),
+		PolicyRenewal:       NewPolicyRenewalClient(cfg),
 		Portrait:            NewPortraitClient(cfg),
 		Product:             NewProductClient(cfg),
 		RefreshToken:        NewRefreshTokenClient(cfg),
@@ -319,6 +324,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		NpsAnswer:           NewNpsAnswerClient(cfg),
 		PlanRule:            NewPlanRuleClient(cfg),
 		PlanStep:            NewPlanStepClient(cfg),
+		PolicyRenewal:       NewPolicyRenewalClient(cfg),
 		Portrait:            NewPortraitClient(cfg),
 		Product:             NewProductClient(cfg),
 		RefreshToken:        NewRefreshTokenClient(cfg),
@@ -365,10 +371,10 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Agent, c.AuditEntry, c.CalendarDay, c.ChangeLog, c.Claim, c.Complaint,
 		c.Customer, c.DeliveryAttempt, c.Device, c.IdempotencyRecord,
 		c.InsurancePolicy, c.IntegratorClient, c.Interaction, c.Notification,
-		c.NpsAnswer, c.PlanRule, c.PlanStep, c.Portrait, c.Product, c.RefreshToken,
-		c.Reminder, c.ServerMeta, c.ServicePlan, c.SyncMutation, c.Task, c.Team,
-		c.ToolkitItem, c.ToolkitRevision, c.ToolkitUsage, c.WebhookDelivery,
-		c.WebhookSubscription,
+		c.NpsAnswer, c.PlanRule, c.PlanStep, c.PolicyRenewal, c.Portrait, c.Product,
+		c.RefreshToken, c.Reminder, c.ServerMeta, c.ServicePlan, c.SyncMutation,
+		c.Task, c.Team, c.ToolkitItem, c.ToolkitRevision, c.ToolkitUsage,
+		c.WebhookDelivery, c.WebhookSubscription,
 	} {
 		n.Use(hooks...)
 	}
@@ -381,10 +387,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Agent, c.AuditEntry, c.CalendarDay, c.ChangeLog, c.Claim, c.Complaint,
 		c.Customer, c.DeliveryAttempt, c.Device, c.IdempotencyRecord,
 		c.InsurancePolicy, c.IntegratorClient, c.Interaction, c.Notification,
-		c.NpsAnswer, c.PlanRule, c.PlanStep, c.Portrait, c.Product, c.RefreshToken,
-		c.Reminder, c.ServerMeta, c.ServicePlan, c.SyncMutation, c.Task, c.Team,
-		c.ToolkitItem, c.ToolkitRevision, c.ToolkitUsage, c.WebhookDelivery,
-		c.WebhookSubscription,
+		c.NpsAnswer, c.PlanRule, c.PlanStep, c.PolicyRenewal, c.Portrait, c.Product,
+		c.RefreshToken, c.Reminder, c.ServerMeta, c.ServicePlan, c.SyncMutation,
+		c.Task, c.Team, c.ToolkitItem, c.ToolkitRevision, c.ToolkitUsage,
+		c.WebhookDelivery, c.WebhookSubscription,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -427,6 +433,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PlanRule.mutate(ctx, m)
 	case *PlanStepMutation:
 		return c.PlanStep.mutate(ctx, m)
+	case *PolicyRenewalMutation:
+		return c.PolicyRenewal.mutate(ctx, m)
 	case *PortraitMutation:
 		return c.Portrait.mutate(ctx, m)
 	case *ProductMutation:
@@ -3026,6 +3034,140 @@ func (c *PlanStepClient) mutate(ctx context.Context, m *PlanStepMutation) (Value
 	}
 }
 
+// PolicyRenewalClient is a client for the PolicyRenewal schema.
+type PolicyRenewalClient struct {
+	config
+}
+
+// NewPolicyRenewalClient returns a client for the PolicyRenewal from the given config.
+func NewPolicyRenewalClient(c config) *PolicyRenewalClient {
+	return &PolicyRenewalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `policyrenewal.Hooks(f(g(h())))`.
+func (c *PolicyRenewalClient) Use(hooks ...Hook) {
+	c.hooks.PolicyRenewal = append(c.hooks.PolicyRenewal, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `policyrenewal.Intercept(f(g(h())))`.
+func (c *PolicyRenewalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PolicyRenewal = append(c.inters.PolicyRenewal, interceptors...)
+}
+
+// Create returns a builder for creating a PolicyRenewal entity.
+func (c *PolicyRenewalClient) Create() *PolicyRenewalCreate {
+	mutation := newPolicyRenewalMutation(c.config, OpCreate)
+	return &PolicyRenewalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PolicyRenewal entities.
+func (c *PolicyRenewalClient) CreateBulk(builders ...*PolicyRenewalCreate) *PolicyRenewalCreateBulk {
+	return &PolicyRenewalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PolicyRenewalClient) MapCreateBulk(slice any, setFunc func(*PolicyRenewalCreate, int)) *PolicyRenewalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PolicyRenewalCreateBulk{err: fmt.Errorf("calling to PolicyRenewalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PolicyRenewalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PolicyRenewalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PolicyRenewal.
+func (c *PolicyRenewalClient) Update() *PolicyRenewalUpdate {
+	mutation := newPolicyRenewalMutation(c.config, OpUpdate)
+	return &PolicyRenewalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PolicyRenewalClient) UpdateOne(_m *PolicyRenewal) *PolicyRenewalUpdateOne {
+	mutation := newPolicyRenewalMutation(c.config, OpUpdateOne, withPolicyRenewal(_m))
+	return &PolicyRenewalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PolicyRenewalClient) UpdateOneID(id uuid.UUID) *PolicyRenewalUpdateOne {
+	mutation := newPolicyRenewalMutation(c.config, OpUpdateOne, withPolicyRenewalID(id))
+	return &PolicyRenewalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PolicyRenewal.
+func (c *PolicyRenewalClient) Delete() *PolicyRenewalDelete {
+	mutation := newPolicyRenewalMutation(c.config, OpDelete)
+	return &PolicyRenewalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PolicyRenewalClient) DeleteOne(_m *PolicyRenewal) *PolicyRenewalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PolicyRenewalClient) DeleteOneID(id uuid.UUID) *PolicyRenewalDeleteOne {
+	builder := c.Delete().Where(policyrenewal.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PolicyRenewalDeleteOne{builder}
+}
+
+// Query returns a query builder for PolicyRenewal.
+func (c *PolicyRenewalClient) Query() *PolicyRenewalQuery {
+	return &PolicyRenewalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePolicyRenewal},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PolicyRenewal entity by its id.
+func (c *PolicyRenewalClient) Get(ctx context.Context, id uuid.UUID) (*PolicyRenewal, error) {
+	return c.Query().Where(policyrenewal.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PolicyRenewalClient) GetX(ctx context.Context, id uuid.UUID) *PolicyRenewal {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PolicyRenewalClient) Hooks() []Hook {
+	hooks := c.hooks.PolicyRenewal
+	return append(hooks[:len(hooks):len(hooks)], policyrenewal.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PolicyRenewalClient) Interceptors() []Interceptor {
+	return c.inters.PolicyRenewal
+}
+
+func (c *PolicyRenewalClient) mutate(ctx context.Context, m *PolicyRenewalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PolicyRenewalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PolicyRenewalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PolicyRenewalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PolicyRenewalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PolicyRenewal mutation op: %q", m.Op())
+	}
+}
+
 // PortraitClient is a client for the Portrait schema.
 type PortraitClient struct {
 	config
@@ -5067,18 +5209,18 @@ type (
 	hooks struct {
 		Agent, AuditEntry, CalendarDay, ChangeLog, Claim, Complaint, Customer,
 		DeliveryAttempt, Device, IdempotencyRecord, InsurancePolicy, IntegratorClient,
-		Interaction, Notification, NpsAnswer, PlanRule, PlanStep, Portrait, Product,
-		RefreshToken, Reminder, ServerMeta, ServicePlan, SyncMutation, Task, Team,
-		ToolkitItem, ToolkitRevision, ToolkitUsage, WebhookDelivery,
-		WebhookSubscription []ent.Hook
+		Interaction, Notification, NpsAnswer, PlanRule, PlanStep, PolicyRenewal,
+		Portrait, Product, RefreshToken, Reminder, ServerMeta, ServicePlan,
+		SyncMutation, Task, Team, ToolkitItem, ToolkitRevision, ToolkitUsage,
+		WebhookDelivery, WebhookSubscription []ent.Hook
 	}
 	inters struct {
 		Agent, AuditEntry, CalendarDay, ChangeLog, Claim, Complaint, Customer,
 		DeliveryAttempt, Device, IdempotencyRecord, InsurancePolicy, IntegratorClient,
-		Interaction, Notification, NpsAnswer, PlanRule, PlanStep, Portrait, Product,
-		RefreshToken, Reminder, ServerMeta, ServicePlan, SyncMutation, Task, Team,
-		ToolkitItem, ToolkitRevision, ToolkitUsage, WebhookDelivery,
-		WebhookSubscription []ent.Interceptor
+		Interaction, Notification, NpsAnswer, PlanRule, PlanStep, PolicyRenewal,
+		Portrait, Product, RefreshToken, Reminder, ServerMeta, ServicePlan,
+		SyncMutation, Task, Team, ToolkitItem, ToolkitRevision, ToolkitUsage,
+		WebhookDelivery, WebhookSubscription []ent.Interceptor
 	}
 )
 

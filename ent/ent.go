@@ -29,6 +29,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/npsanswer"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/product"
 	"github.com/agentdesk/agentdesk/ent/refreshtoken"
@@ -120,6 +121,7 @@ func checkColumn(t, c string) error {
 			npsanswer.Table:           npsanswer.ValidColumn,
 			planrule.Table:            planrule.ValidColumn,
 			planstep.Table:            planstep.ValidColumn,
+			policyrenewal.Table:       policyrenewal.ValidColumn,
 			portrait.Table:            portrait.ValidColumn,
 			product.Table:             product.ValidColumn,
 			refreshtoken.Table:        refreshtoken.ValidColumn,

@@ -20,6 +20,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/npsanswer"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/predicate"
 	"github.com/agentdesk/agentdesk/ent/product"
@@ -44,7 +45,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 31)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 32)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agent.Table,
@@ -495,6 +496,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   policyrenewal.Table,
+			Columns: policyrenewal.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: policyrenewal.FieldID,
+			},
+		},
+		Type: "PolicyRenewal",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			policyrenewal.FieldPolicyID:   {Type: field.TypeUUID, Column: policyrenewal.FieldPolicyID},
+			policyrenewal.FieldCustomerID: {Type: field.TypeUUID, Column: policyrenewal.FieldCustomerID},
+			policyrenewal.FieldDueDate:    {Type: field.TypeTime, Column: policyrenewal.FieldDueDate},
+			policyrenewal.FieldRenewedTo:  {Type: field.TypeTime, Column: policyrenewal.FieldRenewedTo},
+			policyrenewal.FieldRecordedAt: {Type: field.TypeTime, Column: policyrenewal.FieldRecordedAt},
+		},
+	}
+	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   portrait.Table,
 			Columns: portrait.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -523,7 +542,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			portrait.FieldInputsHash:        {Type: field.TypeString, Column: portrait.FieldInputsHash},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -542,7 +561,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldHesitationDays: {Type: field.TypeInt, Column: product.FieldHesitationDays},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -563,7 +582,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   reminder.Table,
 			Columns: reminder.Columns,
@@ -595,7 +614,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			reminder.FieldNotificationID:    {Type: field.TypeUUID, Column: reminder.FieldNotificationID},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servermeta.Table,
 			Columns: servermeta.Columns,
@@ -610,7 +629,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servermeta.FieldUpdatedAt: {Type: field.TypeTime, Column: servermeta.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   serviceplan.Table,
 			Columns: serviceplan.Columns,
@@ -631,7 +650,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			serviceplan.FieldInputsHash:    {Type: field.TypeString, Column: serviceplan.FieldInputsHash},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncmutation.Table,
 			Columns: syncmutation.Columns,
@@ -652,7 +671,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncmutation.FieldResult:     {Type: field.TypeBytes, Column: syncmutation.FieldResult},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   task.Table,
 			Columns: task.Columns,
@@ -684,7 +703,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			task.FieldCreatedBy:      {Type: field.TypeUUID, Column: task.FieldCreatedBy},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -700,7 +719,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			team.FieldName:      {Type: field.TypeString, Column: team.FieldName},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   toolkititem.Table,
 			Columns: toolkititem.Columns,
@@ -729,7 +748,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			toolkititem.FieldPublishedAt:   {Type: field.TypeTime, Column: toolkititem.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   toolkitrevision.Table,
 			Columns: toolkitrevision.Columns,
@@ -753,7 +772,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			toolkitrevision.FieldPublishedAt: {Type: field.TypeTime, Column: toolkitrevision.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   toolkitusage.Table,
 			Columns: toolkitusage.Columns,
@@ -773,7 +792,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			toolkitusage.FieldUsedAt:        {Type: field.TypeTime, Column: toolkitusage.FieldUsedAt},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -799,7 +818,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldDeliveredAt:    {Type: field.TypeTime, Column: webhookdelivery.FieldDeliveredAt},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhooksubscription.Table,
 			Columns: webhooksubscription.Columns,
@@ -3233,6 +3252,71 @@ func (f *PlanStepFilter) WhereHasPlanWith(preds ...predicate.ServicePlan) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PolicyRenewalQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PolicyRenewalQuery builder.
+func (_q *PolicyRenewalQuery) Filter() *PolicyRenewalFilter {
+	return &PolicyRenewalFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PolicyRenewalMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PolicyRenewalMutation builder.
+func (m *PolicyRenewalMutation) Filter() *PolicyRenewalFilter {
+	return &PolicyRenewalFilter{config: m.config, predicateAdder: m}
+}
+
+// PolicyRenewalFilter provides a generic filtering capability at runtime for PolicyRenewalQuery.
+type PolicyRenewalFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PolicyRenewalFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *PolicyRenewalFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(policyrenewal.FieldID))
+}
+
+// WherePolicyID applies the entql [16]byte predicate on the policy_id field.
+func (f *PolicyRenewalFilter) WherePolicyID(p entql.ValueP) {
+	f.Where(p.Field(policyrenewal.FieldPolicyID))
+}
+
+// WhereCustomerID applies the entql [16]byte predicate on the customer_id field.
+func (f *PolicyRenewalFilter) WhereCustomerID(p entql.ValueP) {
+	f.Where(p.Field(policyrenewal.FieldCustomerID))
+}
+
+// WhereDueDate applies the entql time.Time predicate on the due_date field.
+func (f *PolicyRenewalFilter) WhereDueDate(p entql.TimeP) {
+	f.Where(p.Field(policyrenewal.FieldDueDate))
+}
+
+// WhereRenewedTo applies the entql time.Time predicate on the renewed_to field.
+func (f *PolicyRenewalFilter) WhereRenewedTo(p entql.TimeP) {
+	f.Where(p.Field(policyrenewal.FieldRenewedTo))
+}
+
+// WhereRecordedAt applies the entql time.Time predicate on the recorded_at field.
+func (f *PolicyRenewalFilter) WhereRecordedAt(p entql.TimeP) {
+	f.Where(p.Field(policyrenewal.FieldRecordedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PortraitQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3261,7 +3345,7 @@ type PortraitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PortraitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3400,7 +3484,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3470,7 +3554,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3564,7 +3648,7 @@ type ReminderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReminderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3699,7 +3783,7 @@ type ServerMetaFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServerMetaFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3749,7 +3833,7 @@ type ServicePlanFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServicePlanFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3857,7 +3941,7 @@ type SyncMutationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncMutationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3937,7 +4021,7 @@ type TaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4086,7 +4170,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4155,7 +4239,7 @@ type ToolkitItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ToolkitItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4289,7 +4373,7 @@ type ToolkitRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ToolkitRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4398,7 +4482,7 @@ type ToolkitUsageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ToolkitUsageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4473,7 +4557,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4592,7 +4676,7 @@ type WebhookSubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookSubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

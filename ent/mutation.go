@@ -28,6 +28,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/npsanswer"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/predicate"
 	"github.com/agentdesk/agentdesk/ent/product"
@@ -73,6 +74,7 @@ const (
 	TypeNpsAnswer           = "NpsAnswer"
 	TypePlanRule            = "PlanRule"
 	TypePlanStep            = "PlanStep"
+	TypePolicyRenewal       = "PolicyRenewal"
 	TypePortrait            = "Portrait"
 	TypeProduct             = "Product"
 	TypeRefreshToken        = "RefreshToken"
@@ -20193,6 +20195,554 @@ func (m *PlanStepMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown PlanStep edge %s", name)
+}
+
+// PolicyRenewalMutation represents an operation that mutates the PolicyRenewal nodes in the graph.
+type PolicyRenewalMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	policy_id     *uuid.UUID
+	customer_id   *uuid.UUID
+	due_date      *time.Time
+	renewed_to    *time.Time
+	recorded_at   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*PolicyRenewal, error)
+	predicates    []predicate.PolicyRenewal
+}
+
+var _ ent.Mutation = (*PolicyRenewalMutation)(nil)
+
+// policyrenewalOption allows management of the mutation configuration using functional options.
+type policyrenewalOption func(*PolicyRenewalMutation)
+
+// newPolicyRenewalMutation creates new mutation for the PolicyRenewal entity.
+func newPolicyRenewalMutation(c config, op Op, opts ...policyrenewalOption) *PolicyRenewalMutation {
+	m := &PolicyRenewalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePolicyRenewal,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPolicyRenewalID sets the ID field of the mutation.
+func withPolicyRenewalID(id uuid.UUID) policyrenewalOption {
+	return func(m *PolicyRenewalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PolicyRenewal
+		)
+		m.oldValue = func(ctx context.Context) (*PolicyRenewal, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PolicyRenewal.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPolicyRenewal sets the old PolicyRenewal of the mutation.
+func withPolicyRenewal(node *PolicyRenewal) policyrenewalOption {
+	return func(m *PolicyRenewalMutation) {
+		m.oldValue = func(context.Context) (*PolicyRenewal, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PolicyRenewalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PolicyRenewalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PolicyRenewal entities.
+func (m *PolicyRenewalMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PolicyRenewalMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PolicyRenewalMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PolicyRenewal.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPolicyID sets the "policy_id" field.
+func (m *PolicyRenewalMutation) SetPolicyID(u uuid.UUID) {
+	m.policy_id = &u
+}
+
+// PolicyID returns the value of the "policy_id" field in the mutation.
+func (m *PolicyRenewalMutation) PolicyID() (r uuid.UUID, exists bool) {
+	v := m.policy_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicyID returns the old "policy_id" field's value of the PolicyRenewal entity.
+// If the PolicyRenewal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRenewalMutation) OldPolicyID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicyID: %w", err)
+	}
+	return oldValue.PolicyID, nil
+}
+
+// ResetPolicyID resets all changes to the "policy_id" field.
+func (m *PolicyRenewalMutation) ResetPolicyID() {
+	m.policy_id = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *PolicyRenewalMutation) SetCustomerID(u uuid.UUID) {
+	m.customer_id = &u
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *PolicyRenewalMutation) CustomerID() (r uuid.UUID, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the PolicyRenewal entity.
+// If the PolicyRenewal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRenewalMutation) OldCustomerID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *PolicyRenewalMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetDueDate sets the "due_date" field.
+func (m *PolicyRenewalMutation) SetDueDate(t time.Time) {
+	m.due_date = &t
+}
+
+// DueDate returns the value of the "due_date" field in the mutation.
+func (m *PolicyRenewalMutation) DueDate() (r time.Time, exists bool) {
+	v := m.due_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueDate returns the old "due_date" field's value of the PolicyRenewal entity.
+// If the PolicyRenewal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRenewalMutation) OldDueDate(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueDate: %w", err)
+	}
+	return oldValue.DueDate, nil
+}
+
+// ResetDueDate resets all changes to the "due_date" field.
+func (m *PolicyRenewalMutation) ResetDueDate() {
+	m.due_date = nil
+}
+
+// SetRenewedTo sets the "renewed_to" field.
+func (m *PolicyRenewalMutation) SetRenewedTo(t time.Time) {
+	m.renewed_to = &t
+}
+
+// RenewedTo returns the value of the "renewed_to" field in the mutation.
+func (m *PolicyRenewalMutation) RenewedTo() (r time.Time, exists bool) {
+	v := m.renewed_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRenewedTo returns the old "renewed_to" field's value of the PolicyRenewal entity.
+// If the PolicyRenewal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRenewalMutation) OldRenewedTo(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRenewedTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRenewedTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRenewedTo: %w", err)
+	}
+	return oldValue.RenewedTo, nil
+}
+
+// ResetRenewedTo resets all changes to the "renewed_to" field.
+func (m *PolicyRenewalMutation) ResetRenewedTo() {
+	m.renewed_to = nil
+}
+
+// SetRecordedAt sets the "recorded_at" field.
+func (m *PolicyRenewalMutation) SetRecordedAt(t time.Time) {
+	m.recorded_at = &t
+}
+
+// RecordedAt returns the value of the "recorded_at" field in the mutation.
+func (m *PolicyRenewalMutation) RecordedAt() (r time.Time, exists bool) {
+	v := m.recorded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedAt returns the old "recorded_at" field's value of the PolicyRenewal entity.
+// If the PolicyRenewal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRenewalMutation) OldRecordedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedAt: %w", err)
+	}
+	return oldValue.RecordedAt, nil
+}
+
+// ResetRecordedAt resets all changes to the "recorded_at" field.
+func (m *PolicyRenewalMutation) ResetRecordedAt() {
+	m.recorded_at = nil
+}
+
+// Where appends a list predicates to the PolicyRenewalMutation builder.
+func (m *PolicyRenewalMutation) Where(ps ...predicate.PolicyRenewal) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PolicyRenewalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PolicyRenewalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PolicyRenewal, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PolicyRenewalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PolicyRenewalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PolicyRenewal).
+func (m *PolicyRenewalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PolicyRenewalMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.policy_id != nil {
+		fields = append(fields, policyrenewal.FieldPolicyID)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, policyrenewal.FieldCustomerID)
+	}
+	if m.due_date != nil {
+		fields = append(fields, policyrenewal.FieldDueDate)
+	}
+	if m.renewed_to != nil {
+		fields = append(fields, policyrenewal.FieldRenewedTo)
+	}
+	if m.recorded_at != nil {
+		fields = append(fields, policyrenewal.FieldRecordedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PolicyRenewalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case policyrenewal.FieldPolicyID:
+		return m.PolicyID()
+	case policyrenewal.FieldCustomerID:
+		return m.CustomerID()
+	case policyrenewal.FieldDueDate:
+		return m.DueDate()
+	case policyrenewal.FieldRenewedTo:
+		return m.RenewedTo()
+	case policyrenewal.FieldRecordedAt:
+		return m.RecordedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PolicyRenewalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case policyrenewal.FieldPolicyID:
+		return m.OldPolicyID(ctx)
+	case policyrenewal.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case policyrenewal.FieldDueDate:
+		return m.OldDueDate(ctx)
+	case policyrenewal.FieldRenewedTo:
+		return m.OldRenewedTo(ctx)
+	case policyrenewal.FieldRecordedAt:
+		return m.OldRecordedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PolicyRenewal field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PolicyRenewalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case policyrenewal.FieldPolicyID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicyID(v)
+		return nil
+	case policyrenewal.FieldCustomerID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case policyrenewal.FieldDueDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueDate(v)
+		return nil
+	case policyrenewal.FieldRenewedTo:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRenewedTo(v)
+		return nil
+	case policyrenewal.FieldRecordedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PolicyRenewal field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PolicyRenewalMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PolicyRenewalMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PolicyRenewalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PolicyRenewal numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PolicyRenewalMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PolicyRenewalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PolicyRenewalMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PolicyRenewal nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PolicyRenewalMutation) ResetField(name string) error {
+	switch name {
+	case policyrenewal.FieldPolicyID:
+		m.ResetPolicyID()
+		return nil
+	case policyrenewal.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case policyrenewal.FieldDueDate:
+		m.ResetDueDate()
+		return nil
+	case policyrenewal.FieldRenewedTo:
+		m.ResetRenewedTo()
+		return nil
+	case policyrenewal.FieldRecordedAt:
+		m.ResetRecordedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PolicyRenewal field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PolicyRenewalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PolicyRenewalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PolicyRenewalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PolicyRenewalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PolicyRenewalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PolicyRenewalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PolicyRenewalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PolicyRenewal unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PolicyRenewalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PolicyRenewal edge %s", name)
 }
 
 // PortraitMutation represents an operation that mutates the Portrait nodes in the graph.

@@ -48,6 +48,8 @@ type Tx struct {
 	PlanRule *PlanRuleClient
 	// PlanStep is the client for interacting with the PlanStep builders.
 	PlanStep *PlanStepClient
+	// PolicyRenewal is the client for interacting with the PolicyRenewal builders.
+	PolicyRenewal *PolicyRenewalClient
 	// Portrait is the client for interacting with the Portrait builders.
 	Portrait *PortraitClient
 	// Product is the client for interacting with the Product builders.
@@ -224,6 +226,7 @@ func (tx *Tx) init() {
 	tx.NpsAnswer = NewNpsAnswerClient(tx.config)
 	tx.PlanRule = NewPlanRuleClient(tx.config)
 	tx.PlanStep = NewPlanStepClient(tx.config)
+	tx.PolicyRenewal = NewPolicyRenewalClient(tx.config)
 	tx.Portrait = NewPortraitClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)

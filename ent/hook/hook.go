@@ -213,6 +213,18 @@ func (f PlanStepFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PlanStepMutation", m)
 }
 
+// The PolicyRenewalFunc type is an adapter to allow the use of ordinary
+// function as PolicyRenewal mutator.
+type PolicyRenewalFunc func(context.Context, *ent.PolicyRenewalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PolicyRenewalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PolicyRenewalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PolicyRenewalMutation", m)
+}
+
 // The PortraitFunc type is an adapter to allow the use of ordinary
 // function as Portrait mutator.
 type PortraitFunc func(context.Context, *ent.PortraitMutation) (ent.Value, error)

@@ -711,6 +711,33 @@ var (
 			},
 		},
 	}
+	// PolicyRenewalsColumns holds the columns for the "policy_renewals" table.
+	PolicyRenewalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "policy_id", Type: field.TypeUUID},
+		{Name: "customer_id", Type: field.TypeUUID},
+		{Name: "due_date", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "renewed_to", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "recorded_at", Type: field.TypeTime},
+	}
+	// PolicyRenewalsTable holds the schema information for the "policy_renewals" table.
+	PolicyRenewalsTable = &schema.Table{
+		Name:       "policy_renewals",
+		Columns:    PolicyRenewalsColumns,
+		PrimaryKey: []*schema.Column{PolicyRenewalsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "policyrenewal_policy_id_due_date",
+				Unique:  true,
+				Columns: []*schema.Column{PolicyRenewalsColumns[1], PolicyRenewalsColumns[3]},
+			},
+			{
+				Name:    "policyrenewal_due_date_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyRenewalsColumns[3], PolicyRenewalsColumns[2]},
+			},
+		},
+	}
 	// PortraitsColumns holds the columns for the "portraits" table.
 	PortraitsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1193,6 +1220,7 @@ var (
 		NpsAnswersTable,
 		PlanRulesTable,
 		PlanStepsTable,
+		PolicyRenewalsTable,
 		PortraitsTable,
 		ProductsTable,
 		RefreshTokensTable,
@@ -1222,6 +1250,9 @@ func init() {
 	InteractionsTable.ForeignKeys[0].RefTable = CustomersTable
 	NpsAnswersTable.ForeignKeys[0].RefTable = CustomersTable
 	PlanStepsTable.ForeignKeys[0].RefTable = ServicePlansTable
+	PolicyRenewalsTable.Annotation = &entsql.Annotation{
+		Table: "policy_renewals",
+	}
 	PortraitsTable.ForeignKeys[0].RefTable = CustomersTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = AgentsTable
 	ServicePlansTable.ForeignKeys[0].RefTable = CustomersTable

@@ -57,6 +57,9 @@ type PlanRule func(*sql.Selector)
 // PlanStep is the predicate function for planstep builders.
 type PlanStep func(*sql.Selector)
 
+// PolicyRenewal is the predicate function for policyrenewal builders.
+type PolicyRenewal func(*sql.Selector)
+
 // Portrait is the predicate function for portrait builders.
 type Portrait func(*sql.Selector)
 

@@ -519,6 +519,30 @@ func (f PlanStepMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PlanStepMutation", m)
 }
 
+// The PolicyRenewalQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PolicyRenewalQueryRuleFunc func(context.Context, *ent.PolicyRenewalQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PolicyRenewalQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PolicyRenewalQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PolicyRenewalQuery", q)
+}
+
+// The PolicyRenewalMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PolicyRenewalMutationRuleFunc func(context.Context, *ent.PolicyRenewalMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PolicyRenewalMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PolicyRenewalMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PolicyRenewalMutation", m)
+}
+
 // The PortraitQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PortraitQueryRuleFunc func(context.Context, *ent.PortraitQuery) error
@@ -924,6 +948,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PlanStepQuery:
 		return q.Filter(), nil
+	case *ent.PolicyRenewalQuery:
+		return q.Filter(), nil
 	case *ent.PortraitQuery:
 		return q.Filter(), nil
 	case *ent.ProductQuery:
@@ -992,6 +1018,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.PlanRuleMutation:
 		return m.Filter(), nil
 	case *ent.PlanStepMutation:
+		return m.Filter(), nil
+	case *ent.PolicyRenewalMutation:
 		return m.Filter(), nil
 	case *ent.PortraitMutation:
 		return m.Filter(), nil

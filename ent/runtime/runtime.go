@@ -23,6 +23,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/npsanswer"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/product"
 	"github.com/agentdesk/agentdesk/ent/refreshtoken"
@@ -870,6 +871,28 @@ func init() {
 	planstepDescID := planstepMixinFields0[0].Descriptor()
 	// planstep.DefaultID holds the default value on creation for the id field.
 	planstep.DefaultID = planstepDescID.Default.(func() uuid.UUID)
+	policyrenewalMixin := schema.PolicyRenewal{}.Mixin()
+	policyrenewal.Policy = privacy.NewPolicies(schema.PolicyRenewal{})
+	policyrenewal.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := policyrenewal.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	policyrenewalMixinFields0 := policyrenewalMixin[0].Fields()
+	_ = policyrenewalMixinFields0
+	policyrenewalFields := schema.PolicyRenewal{}.Fields()
+	_ = policyrenewalFields
+	// policyrenewalDescRecordedAt is the schema descriptor for recorded_at field.
+	policyrenewalDescRecordedAt := policyrenewalFields[4].Descriptor()
+	// policyrenewal.DefaultRecordedAt holds the default value on creation for the recorded_at field.
+	policyrenewal.DefaultRecordedAt = policyrenewalDescRecordedAt.Default.(func() time.Time)
+	// policyrenewalDescID is the schema descriptor for id field.
+	policyrenewalDescID := policyrenewalMixinFields0[0].Descriptor()
+	// policyrenewal.DefaultID holds the default value on creation for the id field.
+	policyrenewal.DefaultID = policyrenewalDescID.Default.(func() uuid.UUID)
 	portraitMixin := schema.Portrait{}.Mixin()
 	portrait.Policy = privacy.NewPolicies(schema.Portrait{})
 	portrait.Hooks[0] = func(next ent.Mutator) ent.Mutator {
