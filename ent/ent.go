@@ -17,6 +17,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/calendarday"
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/claim"
+	"github.com/agentdesk/agentdesk/ent/claimevent"
 	"github.com/agentdesk/agentdesk/ent/complaint"
 	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/deliveryattempt"
@@ -109,6 +110,7 @@ func checkColumn(t, c string) error {
 			calendarday.Table:         calendarday.ValidColumn,
 			changelog.Table:           changelog.ValidColumn,
 			claim.Table:               claim.ValidColumn,
+			claimevent.Table:          claimevent.ValidColumn,
 			complaint.Table:           complaint.ValidColumn,
 			customer.Table:            customer.ValidColumn,
 			deliveryattempt.Table:     deliveryattempt.ValidColumn,

@@ -24,6 +24,8 @@ type Tx struct {
 	ChangeLog *ChangeLogClient
 	// Claim is the client for interacting with the Claim builders.
 	Claim *ClaimClient
+	// ClaimEvent is the client for interacting with the ClaimEvent builders.
+	ClaimEvent *ClaimEventClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
 	// Customer is the client for interacting with the Customer builders.
@@ -214,6 +216,7 @@ func (tx *Tx) init() {
 	tx.CalendarDay = NewCalendarDayClient(tx.config)
 	tx.ChangeLog = NewChangeLogClient(tx.config)
 	tx.Claim = NewClaimClient(tx.config)
+	tx.ClaimEvent = NewClaimEventClient(tx.config)
 	tx.Complaint = NewComplaintClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.DeliveryAttempt = NewDeliveryAttemptClient(tx.config)

@@ -69,6 +69,18 @@ func (f ClaimFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ClaimMutation", m)
 }
 
+// The ClaimEventFunc type is an adapter to allow the use of ordinary
+// function as ClaimEvent mutator.
+type ClaimEventFunc func(context.Context, *ent.ClaimEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ClaimEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ClaimEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ClaimEventMutation", m)
+}
+
 // The ComplaintFunc type is an adapter to allow the use of ordinary
 // function as Complaint mutator.
 type ComplaintFunc func(context.Context, *ent.ComplaintMutation) (ent.Value, error)

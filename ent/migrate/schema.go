@@ -202,6 +202,37 @@ var (
 			},
 		},
 	}
+	// ClaimEventsColumns holds the columns for the "claim_events" table.
+	ClaimEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "claim_id", Type: field.TypeUUID},
+		{Name: "customer_id", Type: field.TypeUUID},
+		{Name: "transition", Type: field.TypeString},
+		{Name: "from_status", Type: field.TypeString},
+		{Name: "to_status", Type: field.TypeString},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "agent_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "recorded_at", Type: field.TypeTime},
+	}
+	// ClaimEventsTable holds the schema information for the "claim_events" table.
+	ClaimEventsTable = &schema.Table{
+		Name:       "claim_events",
+		Columns:    ClaimEventsColumns,
+		PrimaryKey: []*schema.Column{ClaimEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "claimevent_claim_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{ClaimEventsColumns[1], ClaimEventsColumns[8]},
+			},
+			{
+				Name:    "claimevent_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{ClaimEventsColumns[2]},
+			},
+		},
+	}
 	// ComplaintsColumns holds the columns for the "complaints" table.
 	ComplaintsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1208,6 +1239,7 @@ var (
 		CalendarDaysTable,
 		ChangeLogsTable,
 		ClaimsTable,
+		ClaimEventsTable,
 		ComplaintsTable,
 		CustomersTable,
 		DeliveryAttemptsTable,

@@ -21,6 +21,9 @@ type ChangeLog func(*sql.Selector)
 // Claim is the predicate function for claim builders.
 type Claim func(*sql.Selector)
 
+// ClaimEvent is the predicate function for claimevent builders.
+type ClaimEvent func(*sql.Selector)
+
 // Complaint is the predicate function for complaint builders.
 type Complaint func(*sql.Selector)
 

@@ -231,6 +231,30 @@ func (f ClaimMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation)
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ClaimMutation", m)
 }
 
+// The ClaimEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ClaimEventQueryRuleFunc func(context.Context, *ent.ClaimEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ClaimEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ClaimEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ClaimEventQuery", q)
+}
+
+// The ClaimEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ClaimEventMutationRuleFunc func(context.Context, *ent.ClaimEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ClaimEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ClaimEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ClaimEventMutation", m)
+}
+
 // The ComplaintQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ComplaintQueryRuleFunc func(context.Context, *ent.ComplaintQuery) error
@@ -924,6 +948,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ClaimQuery:
 		return q.Filter(), nil
+	case *ent.ClaimEventQuery:
+		return q.Filter(), nil
 	case *ent.ComplaintQuery:
 		return q.Filter(), nil
 	case *ent.CustomerQuery:
@@ -994,6 +1020,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ChangeLogMutation:
 		return m.Filter(), nil
 	case *ent.ClaimMutation:
+		return m.Filter(), nil
+	case *ent.ClaimEventMutation:
 		return m.Filter(), nil
 	case *ent.ComplaintMutation:
 		return m.Filter(), nil
