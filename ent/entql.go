@@ -635,6 +635,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			reminder.FieldLastError:         {Type: field.TypeString, Column: reminder.FieldLastError},
 			reminder.FieldProviderMessageID: {Type: field.TypeString, Column: reminder.FieldProviderMessageID},
 			reminder.FieldNotificationID:    {Type: field.TypeUUID, Column: reminder.FieldNotificationID},
+			reminder.FieldChannel:           {Type: field.TypeEnum, Column: reminder.FieldChannel},
 		},
 	}
 	graph.Nodes[23] = &sqlgraph.Node{
@@ -3860,6 +3861,11 @@ func (f *ReminderFilter) WhereProviderMessageID(p entql.StringP) {
 // WhereNotificationID applies the entql [16]byte predicate on the notification_id field.
 func (f *ReminderFilter) WhereNotificationID(p entql.ValueP) {
 	f.Where(p.Field(reminder.FieldNotificationID))
+}
+
+// WhereChannel applies the entql string predicate on the channel field.
+func (f *ReminderFilter) WhereChannel(p entql.StringP) {
+	f.Where(p.Field(reminder.FieldChannel))
 }
 
 // addPredicate implements the predicateAdder interface.

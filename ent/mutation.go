@@ -24463,6 +24463,7 @@ type ReminderMutation struct {
 	last_error          *string
 	provider_message_id *string
 	notification_id     *uuid.UUID
+	channel             *reminder.Channel
 	clearedFields       map[string]struct{}
 	done                bool
 	oldValue            func(context.Context) (*Reminder, error)
@@ -25349,6 +25350,55 @@ func (m *ReminderMutation) ResetNotificationID() {
 	delete(m.clearedFields, reminder.FieldNotificationID)
 }
 
+// SetChannel sets the "channel" field.
+func (m *ReminderMutation) SetChannel(r reminder.Channel) {
+	m.channel = &r
+}
+
+// Channel returns the value of the "channel" field in the mutation.
+func (m *ReminderMutation) Channel() (r reminder.Channel, exists bool) {
+	v := m.channel
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannel returns the old "channel" field's value of the Reminder entity.
+// If the Reminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReminderMutation) OldChannel(ctx context.Context) (v *reminder.Channel, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannel: %w", err)
+	}
+	return oldValue.Channel, nil
+}
+
+// ClearChannel clears the value of the "channel" field.
+func (m *ReminderMutation) ClearChannel() {
+	m.channel = nil
+	m.clearedFields[reminder.FieldChannel] = struct{}{}
+}
+
+// ChannelCleared returns if the "channel" field was cleared in this mutation.
+func (m *ReminderMutation) ChannelCleared() bool {
+	_, ok := m.clearedFields[reminder.FieldChannel]
+	return ok
+}
+
+// ResetChannel resets all changes to the "channel" field.
+func (m *ReminderMutation) ResetChannel() {
+	m.channel = nil
+	delete(m.clearedFields, reminder.FieldChannel)
+}
+
 // Where appends a list predicates to the ReminderMutation builder.
 func (m *ReminderMutation) Where(ps ...predicate.Reminder) {
 	m.predicates = append(m.predicates, ps...)
@@ -25383,7 +25433,7 @@ func (m *ReminderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReminderMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, reminder.FieldCreatedAt)
 	}
@@ -25441,6 +25491,9 @@ func (m *ReminderMutation) Fields() []string {
 	if m.notification_id != nil {
 		fields = append(fields, reminder.FieldNotificationID)
 	}
+	if m.channel != nil {
+		fields = append(fields, reminder.FieldChannel)
+	}
 	return fields
 }
 
@@ -25487,6 +25540,8 @@ func (m *ReminderMutation) Field(name string) (ent.Value, bool) {
 		return m.ProviderMessageID()
 	case reminder.FieldNotificationID:
 		return m.NotificationID()
+	case reminder.FieldChannel:
+		return m.Channel()
 	}
 	return nil, false
 }
@@ -25534,6 +25589,8 @@ func (m *ReminderMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldProviderMessageID(ctx)
 	case reminder.FieldNotificationID:
 		return m.OldNotificationID(ctx)
+	case reminder.FieldChannel:
+		return m.OldChannel(ctx)
 	}
 	return nil, fmt.Errorf("unknown Reminder field %s", name)
 }
@@ -25676,6 +25733,13 @@ func (m *ReminderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetNotificationID(v)
 		return nil
+	case reminder.FieldChannel:
+		v, ok := value.(reminder.Channel)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannel(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Reminder field %s", name)
 }
@@ -25745,6 +25809,9 @@ func (m *ReminderMutation) ClearedFields() []string {
 	if m.FieldCleared(reminder.FieldNotificationID) {
 		fields = append(fields, reminder.FieldNotificationID)
 	}
+	if m.FieldCleared(reminder.FieldChannel) {
+		fields = append(fields, reminder.FieldChannel)
+	}
 	return fields
 }
 
@@ -25770,6 +25837,9 @@ func (m *ReminderMutation) ClearField(name string) error {
 		return nil
 	case reminder.FieldNotificationID:
 		m.ClearNotificationID()
+		return nil
+	case reminder.FieldChannel:
+		m.ClearChannel()
 		return nil
 	}
 	return fmt.Errorf("unknown Reminder nullable field %s", name)
@@ -25835,6 +25905,9 @@ func (m *ReminderMutation) ResetField(name string) error {
 		return nil
 	case reminder.FieldNotificationID:
 		m.ResetNotificationID()
+		return nil
+	case reminder.FieldChannel:
+		m.ResetChannel()
 		return nil
 	}
 	return fmt.Errorf("unknown Reminder field %s", name)

@@ -882,6 +882,7 @@ var (
 		{Name: "last_error", Type: field.TypeString, Default: ""},
 		{Name: "provider_message_id", Type: field.TypeString, Default: ""},
 		{Name: "notification_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "channel", Type: field.TypeEnum, Nullable: true, Enums: []string{"push", "inbox"}},
 	}
 	// RemindersTable holds the schema information for the "reminders" table.
 	RemindersTable = &schema.Table{
