@@ -21,6 +21,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/calendarday"
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/claim"
+	"github.com/agentdesk/agentdesk/ent/claimevent"
 	"github.com/agentdesk/agentdesk/ent/complaint"
 	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/deliveryattempt"
@@ -33,6 +34,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/npsanswer"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/product"
 	"github.com/agentdesk/agentdesk/ent/refreshtoken"
@@ -66,6 +68,8 @@ type Client struct {
 	ChangeLog *ChangeLogClient
 	// Claim is the client for interacting with the Claim builders.
 	Claim *ClaimClient
+	// ClaimEvent is the client for interacting with the ClaimEvent builders.
+	ClaimEvent *ClaimEventClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
 	// Customer is the client for interacting with the Customer builders.
@@ -90,6 +94,8 @@ type Client struct {
 	PlanRule *PlanRuleClient
 	// PlanStep is the client for interacting with the PlanStep builders.
 	PlanStep *PlanStepClient
+	// PolicyRenewal is the client for interacting with the PolicyRenewal builders.
+	PolicyRenewal *PolicyRenewalClient
 	// Portrait is the client for interacting with the Portrait builders.
 	Portrait *PortraitClient
 	// Product is the client for interacting with the Product builders.
@@ -134,6 +140,7 @@ func (c *Client) init() {
 	c.CalendarDay = NewCalendarDayClient(c.config)
 	c.ChangeLog = NewChangeLogClient(c.config)
 	c.Claim = NewClaimClient(c.config)
+	c.ClaimEvent = NewClaimEventClient(c.config)
 	c.Complaint = NewComplaintClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
 	c.DeliveryAttempt = NewDeliveryAttemptClient(c.config)
@@ -146,6 +153,7 @@ func (c *Client) init() {
 	c.NpsAnswer = NewNpsAnswerClient(c.config)
 	c.PlanRule = NewPlanRuleClient(c.config)
 	c.PlanStep = NewPlanStepClient(c.config)
+	c.PolicyRenewal = NewPolicyRenewalClient(c.config)
 	c.Portrait = NewPortraitClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
@@ -257,6 +265,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CalendarDay:         NewCalendarDayClient(cfg),
 		ChangeLog:           NewChangeLogClient(cfg),
 		Claim:               NewClaimClient(cfg),
+		ClaimEvent:          NewClaimEventClient(cfg),
 		Complaint:           NewComplaintClient(cfg),
 		Customer:            NewCustomerClient(cfg),
 		DeliveryAttempt:     NewDeliveryAttemptClient(cfg),
@@ -269,6 +278,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		NpsAnswer:           NewNpsAnswerClient(cfg),
 		PlanRule:            NewPlanRuleClient(cfg),
 		PlanStep:            NewPlanStepClient(cfg),
+		PolicyRenewal:       NewPolicyRenewalClient(cfg),
 		Portrait:            NewPortraitClient(cfg),
 		Product:             NewProductClient(cfg),
 		RefreshToken:        NewRefreshTokenClient(cfg),
@@ -307,6 +317,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CalendarDay:         NewCalendarDayClient(cfg),
 		ChangeLog:           NewChangeLogClient(cfg),
 		Claim:               NewClaimClient(cfg),
+		ClaimEvent:          NewClaimEventClient(cfg),
 		Complaint:           NewComplaintClient(cfg),
 		Customer:            NewCustomerClient(cfg),
 		DeliveryAttempt:     NewDeliveryAttemptClient(cfg),
@@ -319,6 +330,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		NpsAnswer:           NewNpsAnswerClient(cfg),
 		PlanRule:            NewPlanRuleClient(cfg),
 		PlanStep:            NewPlanStepClient(cfg),
+		PolicyRenewal:       NewPolicyRenewalClient(cfg),
 		Portrait:            NewPortraitClient(cfg),
 		Product:             NewProductClient(cfg),
 		RefreshToken:        NewRefreshTokenClient(cfg),
@@ -362,13 +374,13 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Agent, c.AuditEntry, c.CalendarDay, c.ChangeLog, c.Claim, c.Complaint,
-		c.Customer, c.DeliveryAttempt, c.Device, c.IdempotencyRecord,
+		c.Agent, c.AuditEntry, c.CalendarDay, c.ChangeLog, c.Claim, c.ClaimEvent,
+		c.Complaint, c.Customer, c.DeliveryAttempt, c.Device, c.IdempotencyRecord,
 		c.InsurancePolicy, c.IntegratorClient, c.Interaction, c.Notification,
-		c.NpsAnswer, c.PlanRule, c.PlanStep, c.Portrait, c.Product, c.RefreshToken,
-		c.Reminder, c.ServerMeta, c.ServicePlan, c.SyncMutation, c.Task, c.Team,
-		c.ToolkitItem, c.ToolkitRevision, c.ToolkitUsage, c.WebhookDelivery,
-		c.WebhookSubscription,
+		c.NpsAnswer, c.PlanRule, c.PlanStep, c.PolicyRenewal, c.Portrait, c.Product,
+		c.RefreshToken, c.Reminder, c.ServerMeta, c.ServicePlan, c.SyncMutation,
+		c.Task, c.Team, c.ToolkitItem, c.ToolkitRevision, c.ToolkitUsage,
+		c.WebhookDelivery, c.WebhookSubscription,
 	} {
 		n.Use(hooks...)
 	}
@@ -378,13 +390,13 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Agent, c.AuditEntry, c.CalendarDay, c.ChangeLog, c.Claim, c.Complaint,
-		c.Customer, c.DeliveryAttempt, c.Device, c.IdempotencyRecord,
+		c.Agent, c.AuditEntry, c.CalendarDay, c.ChangeLog, c.Claim, c.ClaimEvent,
+		c.Complaint, c.Customer, c.DeliveryAttempt, c.Device, c.IdempotencyRecord,
 		c.InsurancePolicy, c.IntegratorClient, c.Interaction, c.Notification,
-		c.NpsAnswer, c.PlanRule, c.PlanStep, c.Portrait, c.Product, c.RefreshToken,
-		c.Reminder, c.ServerMeta, c.ServicePlan, c.SyncMutation, c.Task, c.Team,
-		c.ToolkitItem, c.ToolkitRevision, c.ToolkitUsage, c.WebhookDelivery,
-		c.WebhookSubscription,
+		c.NpsAnswer, c.PlanRule, c.PlanStep, c.PolicyRenewal, c.Portrait, c.Product,
+		c.RefreshToken, c.Reminder, c.ServerMeta, c.ServicePlan, c.SyncMutation,
+		c.Task, c.Team, c.ToolkitItem, c.ToolkitRevision, c.ToolkitUsage,
+		c.WebhookDelivery, c.WebhookSubscription,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -403,6 +415,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ChangeLog.mutate(ctx, m)
 	case *ClaimMutation:
 		return c.Claim.mutate(ctx, m)
+	case *ClaimEventMutation:
+		return c.ClaimEvent.mutate(ctx, m)
 	case *ComplaintMutation:
 		return c.Complaint.mutate(ctx, m)
 	case *CustomerMutation:
@@ -427,6 +441,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PlanRule.mutate(ctx, m)
 	case *PlanStepMutation:
 		return c.PlanStep.mutate(ctx, m)
+	case *PolicyRenewalMutation:
+		return c.PolicyRenewal.mutate(ctx, m)
 	case *PortraitMutation:
 		return c.Portrait.mutate(ctx, m)
 	case *ProductMutation:
@@ -1191,6 +1207,140 @@ func (c *ClaimClient) mutate(ctx context.Context, m *ClaimMutation) (Value, erro
 		return (&ClaimDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Claim mutation op: %q", m.Op())
+	}
+}
+
+// ClaimEventClient is a client for the ClaimEvent schema.
+type ClaimEventClient struct {
+	config
+}
+
+// NewClaimEventClient returns a client for the ClaimEvent from the given config.
+func NewClaimEventClient(c config) *ClaimEventClient {
+	return &ClaimEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `claimevent.Hooks(f(g(h())))`.
+func (c *ClaimEventClient) Use(hooks ...Hook) {
+	c.hooks.ClaimEvent = append(c.hooks.ClaimEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `claimevent.Intercept(f(g(h())))`.
+func (c *ClaimEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ClaimEvent = append(c.inters.ClaimEvent, interceptors...)
+}
+
+// Create returns a builder for creating a ClaimEvent entity.
+func (c *ClaimEventClient) Create() *ClaimEventCreate {
+	mutation := newClaimEventMutation(c.config, OpCreate)
+	return &ClaimEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ClaimEvent entities.
+func (c *ClaimEventClient) CreateBulk(builders ...*ClaimEventCreate) *ClaimEventCreateBulk {
+	return &ClaimEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ClaimEventClient) MapCreateBulk(slice any, setFunc func(*ClaimEventCreate, int)) *ClaimEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ClaimEventCreateBulk{err: fmt.Errorf("calling to ClaimEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ClaimEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ClaimEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ClaimEvent.
+func (c *ClaimEventClient) Update() *ClaimEventUpdate {
+	mutation := newClaimEventMutation(c.config, OpUpdate)
+	return &ClaimEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ClaimEventClient) UpdateOne(_m *ClaimEvent) *ClaimEventUpdateOne {
+	mutation := newClaimEventMutation(c.config, OpUpdateOne, withClaimEvent(_m))
+	return &ClaimEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ClaimEventClient) UpdateOneID(id uuid.UUID) *ClaimEventUpdateOne {
+	mutation := newClaimEventMutation(c.config, OpUpdateOne, withClaimEventID(id))
+	return &ClaimEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ClaimEvent.
+func (c *ClaimEventClient) Delete() *ClaimEventDelete {
+	mutation := newClaimEventMutation(c.config, OpDelete)
+	return &ClaimEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ClaimEventClient) DeleteOne(_m *ClaimEvent) *ClaimEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ClaimEventClient) DeleteOneID(id uuid.UUID) *ClaimEventDeleteOne {
+	builder := c.Delete().Where(claimevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ClaimEventDeleteOne{builder}
+}
+
+// Query returns a query builder for ClaimEvent.
+func (c *ClaimEventClient) Query() *ClaimEventQuery {
+	return &ClaimEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeClaimEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ClaimEvent entity by its id.
+func (c *ClaimEventClient) Get(ctx context.Context, id uuid.UUID) (*ClaimEvent, error) {
+	return c.Query().Where(claimevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ClaimEventClient) GetX(ctx context.Context, id uuid.UUID) *ClaimEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ClaimEventClient) Hooks() []Hook {
+	hooks := c.hooks.ClaimEvent
+	return append(hooks[:len(hooks):len(hooks)], claimevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ClaimEventClient) Interceptors() []Interceptor {
+	return c.inters.ClaimEvent
+}
+
+func (c *ClaimEventClient) mutate(ctx context.Context, m *ClaimEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ClaimEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ClaimEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ClaimEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ClaimEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ClaimEvent mutation op: %q", m.Op())
 	}
 }
 
@@ -3023,6 +3173,140 @@ func (c *PlanStepClient) mutate(ctx context.Context, m *PlanStepMutation) (Value
 		return (&PlanStepDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown PlanStep mutation op: %q", m.Op())
+	}
+}
+
+// PolicyRenewalClient is a client for the PolicyRenewal schema.
+type PolicyRenewalClient struct {
+	config
+}
+
+// NewPolicyRenewalClient returns a client for the PolicyRenewal from the given config.
+func NewPolicyRenewalClient(c config) *PolicyRenewalClient {
+	return &PolicyRenewalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `policyrenewal.Hooks(f(g(h())))`.
+func (c *PolicyRenewalClient) Use(hooks ...Hook) {
+	c.hooks.PolicyRenewal = append(c.hooks.PolicyRenewal, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `policyrenewal.Intercept(f(g(h())))`.
+func (c *PolicyRenewalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PolicyRenewal = append(c.inters.PolicyRenewal, interceptors...)
+}
+
+// Create returns a builder for creating a PolicyRenewal entity.
+func (c *PolicyRenewalClient) Create() *PolicyRenewalCreate {
+	mutation := newPolicyRenewalMutation(c.config, OpCreate)
+	return &PolicyRenewalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PolicyRenewal entities.
+func (c *PolicyRenewalClient) CreateBulk(builders ...*PolicyRenewalCreate) *PolicyRenewalCreateBulk {
+	return &PolicyRenewalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PolicyRenewalClient) MapCreateBulk(slice any, setFunc func(*PolicyRenewalCreate, int)) *PolicyRenewalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PolicyRenewalCreateBulk{err: fmt.Errorf("calling to PolicyRenewalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PolicyRenewalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PolicyRenewalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PolicyRenewal.
+func (c *PolicyRenewalClient) Update() *PolicyRenewalUpdate {
+	mutation := newPolicyRenewalMutation(c.config, OpUpdate)
+	return &PolicyRenewalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PolicyRenewalClient) UpdateOne(_m *PolicyRenewal) *PolicyRenewalUpdateOne {
+	mutation := newPolicyRenewalMutation(c.config, OpUpdateOne, withPolicyRenewal(_m))
+	return &PolicyRenewalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PolicyRenewalClient) UpdateOneID(id uuid.UUID) *PolicyRenewalUpdateOne {
+	mutation := newPolicyRenewalMutation(c.config, OpUpdateOne, withPolicyRenewalID(id))
+	return &PolicyRenewalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PolicyRenewal.
+func (c *PolicyRenewalClient) Delete() *PolicyRenewalDelete {
+	mutation := newPolicyRenewalMutation(c.config, OpDelete)
+	return &PolicyRenewalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PolicyRenewalClient) DeleteOne(_m *PolicyRenewal) *PolicyRenewalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PolicyRenewalClient) DeleteOneID(id uuid.UUID) *PolicyRenewalDeleteOne {
+	builder := c.Delete().Where(policyrenewal.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PolicyRenewalDeleteOne{builder}
+}
+
+// Query returns a query builder for PolicyRenewal.
+func (c *PolicyRenewalClient) Query() *PolicyRenewalQuery {
+	return &PolicyRenewalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePolicyRenewal},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PolicyRenewal entity by its id.
+func (c *PolicyRenewalClient) Get(ctx context.Context, id uuid.UUID) (*PolicyRenewal, error) {
+	return c.Query().Where(policyrenewal.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PolicyRenewalClient) GetX(ctx context.Context, id uuid.UUID) *PolicyRenewal {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PolicyRenewalClient) Hooks() []Hook {
+	hooks := c.hooks.PolicyRenewal
+	return append(hooks[:len(hooks):len(hooks)], policyrenewal.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PolicyRenewalClient) Interceptors() []Interceptor {
+	return c.inters.PolicyRenewal
+}
+
+func (c *PolicyRenewalClient) mutate(ctx context.Context, m *PolicyRenewalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PolicyRenewalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PolicyRenewalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PolicyRenewalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PolicyRenewalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PolicyRenewal mutation op: %q", m.Op())
 	}
 }
 
@@ -5065,20 +5349,20 @@ func (c *WebhookSubscriptionClient) mutate(ctx context.Context, m *WebhookSubscr
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Agent, AuditEntry, CalendarDay, ChangeLog, Claim, Complaint, Customer,
-		DeliveryAttempt, Device, IdempotencyRecord, InsurancePolicy, IntegratorClient,
-		Interaction, Notification, NpsAnswer, PlanRule, PlanStep, Portrait, Product,
-		RefreshToken, Reminder, ServerMeta, ServicePlan, SyncMutation, Task, Team,
-		ToolkitItem, ToolkitRevision, ToolkitUsage, WebhookDelivery,
-		WebhookSubscription []ent.Hook
+		Agent, AuditEntry, CalendarDay, ChangeLog, Claim, ClaimEvent, Complaint,
+		Customer, DeliveryAttempt, Device, IdempotencyRecord, InsurancePolicy,
+		IntegratorClient, Interaction, Notification, NpsAnswer, PlanRule, PlanStep,
+		PolicyRenewal, Portrait, Product, RefreshToken, Reminder, ServerMeta,
+		ServicePlan, SyncMutation, Task, Team, ToolkitItem, ToolkitRevision,
+		ToolkitUsage, WebhookDelivery, WebhookSubscription []ent.Hook
 	}
 	inters struct {
-		Agent, AuditEntry, CalendarDay, ChangeLog, Claim, Complaint, Customer,
-		DeliveryAttempt, Device, IdempotencyRecord, InsurancePolicy, IntegratorClient,
-		Interaction, Notification, NpsAnswer, PlanRule, PlanStep, Portrait, Product,
-		RefreshToken, Reminder, ServerMeta, ServicePlan, SyncMutation, Task, Team,
-		ToolkitItem, ToolkitRevision, ToolkitUsage, WebhookDelivery,
-		WebhookSubscription []ent.Interceptor
+		Agent, AuditEntry, CalendarDay, ChangeLog, Claim, ClaimEvent, Complaint,
+		Customer, DeliveryAttempt, Device, IdempotencyRecord, InsurancePolicy,
+		IntegratorClient, Interaction, Notification, NpsAnswer, PlanRule, PlanStep,
+		PolicyRenewal, Portrait, Product, RefreshToken, Reminder, ServerMeta,
+		ServicePlan, SyncMutation, Task, Team, ToolkitItem, ToolkitRevision,
+		ToolkitUsage, WebhookDelivery, WebhookSubscription []ent.Interceptor
 	}
 )
 

@@ -17,6 +17,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/calendarday"
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/claim"
+	"github.com/agentdesk/agentdesk/ent/claimevent"
 	"github.com/agentdesk/agentdesk/ent/complaint"
 	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/deliveryattempt"
@@ -29,6 +30,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/npsanswer"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/product"
 	"github.com/agentdesk/agentdesk/ent/refreshtoken"
@@ -108,6 +110,7 @@ func checkColumn(t, c string) error {
 			calendarday.Table:         calendarday.ValidColumn,
 			changelog.Table:           changelog.ValidColumn,
 			claim.Table:               claim.ValidColumn,
+			claimevent.Table:          claimevent.ValidColumn,
 			complaint.Table:           complaint.ValidColumn,
 			customer.Table:            customer.ValidColumn,
 			deliveryattempt.Table:     deliveryattempt.ValidColumn,
@@ -120,6 +123,7 @@ func checkColumn(t, c string) error {
 			npsanswer.Table:           npsanswer.ValidColumn,
 			planrule.Table:            planrule.ValidColumn,
 			planstep.Table:            planstep.ValidColumn,
+			policyrenewal.Table:       policyrenewal.ValidColumn,
 			portrait.Table:            portrait.ValidColumn,
 			product.Table:             product.ValidColumn,
 			refreshtoken.Table:        refreshtoken.ValidColumn,

@@ -8,6 +8,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/calendarday"
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/claim"
+	"github.com/agentdesk/agentdesk/ent/claimevent"
 	"github.com/agentdesk/agentdesk/ent/complaint"
 	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/deliveryattempt"
@@ -20,6 +21,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/npsanswer"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/predicate"
 	"github.com/agentdesk/agentdesk/ent/product"
@@ -44,7 +46,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 31)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 33)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agent.Table,
@@ -168,6 +170,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   claimevent.Table,
+			Columns: claimevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: claimevent.FieldID,
+			},
+		},
+		Type: "ClaimEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			claimevent.FieldClaimID:    {Type: field.TypeUUID, Column: claimevent.FieldClaimID},
+			claimevent.FieldCustomerID: {Type: field.TypeUUID, Column: claimevent.FieldCustomerID},
+			claimevent.FieldTransition: {Type: field.TypeString, Column: claimevent.FieldTransition},
+			claimevent.FieldFromStatus: {Type: field.TypeString, Column: claimevent.FieldFromStatus},
+			claimevent.FieldToStatus:   {Type: field.TypeString, Column: claimevent.FieldToStatus},
+			claimevent.FieldNote:       {Type: field.TypeString, Column: claimevent.FieldNote},
+			claimevent.FieldAgentID:    {Type: field.TypeUUID, Column: claimevent.FieldAgentID},
+			claimevent.FieldAt:         {Type: field.TypeTime, Column: claimevent.FieldAt},
+			claimevent.FieldRecordedAt: {Type: field.TypeTime, Column: claimevent.FieldRecordedAt},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   complaint.Table,
 			Columns: complaint.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -202,7 +226,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			complaint.FieldCloseDueAt:       {Type: field.TypeTime, Column: complaint.FieldCloseDueAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   customer.Table,
 			Columns: customer.Columns,
@@ -238,7 +262,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldErasedAt:         {Type: field.TypeTime, Column: customer.FieldErasedAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   deliveryattempt.Table,
 			Columns: deliveryattempt.Columns,
@@ -258,7 +282,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			deliveryattempt.FieldRetryAfterSeconds: {Type: field.TypeInt, Column: deliveryattempt.FieldRetryAfterSeconds},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   device.Table,
 			Columns: device.Columns,
@@ -283,7 +307,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			device.FieldLastSeenAt:     {Type: field.TypeTime, Column: device.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencyrecord.Table,
 			Columns: idempotencyrecord.Columns,
@@ -308,7 +332,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencyrecord.FieldExpiresAt:   {Type: field.TypeTime, Column: idempotencyrecord.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   insurancepolicy.Table,
 			Columns: insurancepolicy.Columns,
@@ -342,7 +366,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			insurancepolicy.FieldMissedPayments:     {Type: field.TypeInt, Column: insurancepolicy.FieldMissedPayments},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   integratorclient.Table,
 			Columns: integratorclient.Columns,
@@ -363,7 +387,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			integratorclient.FieldLastUsedAt: {Type: field.TypeTime, Column: integratorclient.FieldLastUsedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   interaction.Table,
 			Columns: interaction.Columns,
@@ -393,7 +417,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			interaction.FieldToolkitItemIds:       {Type: field.TypeJSON, Column: interaction.FieldToolkitItemIds},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -420,7 +444,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldDedupeKey:     {Type: field.TypeString, Column: notification.FieldDedupeKey},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   npsanswer.Table,
 			Columns: npsanswer.Columns,
@@ -441,7 +465,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			npsanswer.FieldAnsweredAt:    {Type: field.TypeTime, Column: npsanswer.FieldAnsweredAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   planrule.Table,
 			Columns: planrule.Columns,
@@ -466,7 +490,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			planrule.FieldStep:        {Type: field.TypeJSON, Column: planrule.FieldStep},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   planstep.Table,
 			Columns: planstep.Columns,
@@ -494,7 +518,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 			planstep.FieldDedupeKey:      {Type: field.TypeString, Column: planstep.FieldDedupeKey},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   policyrenewal.Table,
+			Columns: policyrenewal.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: policyrenewal.FieldID,
+			},
+		},
+		Type: "PolicyRenewal",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			policyrenewal.FieldPolicyID:   {Type: field.TypeUUID, Column: policyrenewal.FieldPolicyID},
+			policyrenewal.FieldCustomerID: {Type: field.TypeUUID, Column: policyrenewal.FieldCustomerID},
+			policyrenewal.FieldDueDate:    {Type: field.TypeTime, Column: policyrenewal.FieldDueDate},
+			policyrenewal.FieldRenewedTo:  {Type: field.TypeTime, Column: policyrenewal.FieldRenewedTo},
+			policyrenewal.FieldRecordedAt: {Type: field.TypeTime, Column: policyrenewal.FieldRecordedAt},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   portrait.Table,
 			Columns: portrait.Columns,
@@ -524,7 +566,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			portrait.FieldInputsHash:        {Type: field.TypeString, Column: portrait.FieldInputsHash},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -543,7 +585,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldHesitationDays: {Type: field.TypeInt, Column: product.FieldHesitationDays},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -564,7 +606,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   reminder.Table,
 			Columns: reminder.Columns,
@@ -594,9 +636,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			reminder.FieldLastError:         {Type: field.TypeString, Column: reminder.FieldLastError},
 			reminder.FieldProviderMessageID: {Type: field.TypeString, Column: reminder.FieldProviderMessageID},
 			reminder.FieldNotificationID:    {Type: field.TypeUUID, Column: reminder.FieldNotificationID},
+			reminder.FieldChannel:           {Type: field.TypeEnum, Column: reminder.FieldChannel},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servermeta.Table,
 			Columns: servermeta.Columns,
@@ -611,7 +654,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servermeta.FieldUpdatedAt: {Type: field.TypeTime, Column: servermeta.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   serviceplan.Table,
 			Columns: serviceplan.Columns,
@@ -632,7 +675,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			serviceplan.FieldInputsHash:    {Type: field.TypeString, Column: serviceplan.FieldInputsHash},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncmutation.Table,
 			Columns: syncmutation.Columns,
@@ -653,7 +696,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncmutation.FieldResult:     {Type: field.TypeBytes, Column: syncmutation.FieldResult},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   task.Table,
 			Columns: task.Columns,
@@ -685,7 +728,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			task.FieldCreatedBy:      {Type: field.TypeUUID, Column: task.FieldCreatedBy},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -701,7 +744,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			team.FieldName:      {Type: field.TypeString, Column: team.FieldName},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   toolkititem.Table,
 			Columns: toolkititem.Columns,
@@ -730,7 +773,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			toolkititem.FieldPublishedAt:   {Type: field.TypeTime, Column: toolkititem.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   toolkitrevision.Table,
 			Columns: toolkitrevision.Columns,
@@ -754,7 +797,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			toolkitrevision.FieldPublishedAt: {Type: field.TypeTime, Column: toolkitrevision.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   toolkitusage.Table,
 			Columns: toolkitusage.Columns,
@@ -774,7 +817,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			toolkitusage.FieldUsedAt:        {Type: field.TypeTime, Column: toolkitusage.FieldUsedAt},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -801,7 +844,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldDeliveredAt:    {Type: field.TypeTime, Column: webhookdelivery.FieldDeliveredAt},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhooksubscription.Table,
 			Columns: webhooksubscription.Columns,
@@ -1704,6 +1747,91 @@ func (f *ClaimFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ClaimEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ClaimEventQuery builder.
+func (_q *ClaimEventQuery) Filter() *ClaimEventFilter {
+	return &ClaimEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ClaimEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ClaimEventMutation builder.
+func (m *ClaimEventMutation) Filter() *ClaimEventFilter {
+	return &ClaimEventFilter{config: m.config, predicateAdder: m}
+}
+
+// ClaimEventFilter provides a generic filtering capability at runtime for ClaimEventQuery.
+type ClaimEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ClaimEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *ClaimEventFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(claimevent.FieldID))
+}
+
+// WhereClaimID applies the entql [16]byte predicate on the claim_id field.
+func (f *ClaimEventFilter) WhereClaimID(p entql.ValueP) {
+	f.Where(p.Field(claimevent.FieldClaimID))
+}
+
+// WhereCustomerID applies the entql [16]byte predicate on the customer_id field.
+func (f *ClaimEventFilter) WhereCustomerID(p entql.ValueP) {
+	f.Where(p.Field(claimevent.FieldCustomerID))
+}
+
+// WhereTransition applies the entql string predicate on the transition field.
+func (f *ClaimEventFilter) WhereTransition(p entql.StringP) {
+	f.Where(p.Field(claimevent.FieldTransition))
+}
+
+// WhereFromStatus applies the entql string predicate on the from_status field.
+func (f *ClaimEventFilter) WhereFromStatus(p entql.StringP) {
+	f.Where(p.Field(claimevent.FieldFromStatus))
+}
+
+// WhereToStatus applies the entql string predicate on the to_status field.
+func (f *ClaimEventFilter) WhereToStatus(p entql.StringP) {
+	f.Where(p.Field(claimevent.FieldToStatus))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *ClaimEventFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(claimevent.FieldNote))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *ClaimEventFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(claimevent.FieldAgentID))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *ClaimEventFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(claimevent.FieldAt))
+}
+
+// WhereRecordedAt applies the entql time.Time predicate on the recorded_at field.
+func (f *ClaimEventFilter) WhereRecordedAt(p entql.TimeP) {
+	f.Where(p.Field(claimevent.FieldRecordedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ComplaintQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1732,7 +1860,7 @@ type ComplaintFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ComplaintFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1901,7 +2029,7 @@ type CustomerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CustomerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2182,7 +2310,7 @@ type DeliveryAttemptFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DeliveryAttemptFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2257,7 +2385,7 @@ type DeviceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DeviceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2357,7 +2485,7 @@ type IdempotencyRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2457,7 +2585,7 @@ type InsurancePolicyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InsurancePolicyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2616,7 +2744,7 @@ type IntegratorClientFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IntegratorClientFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2696,7 +2824,7 @@ type InteractionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InteractionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2835,7 +2963,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2945,7 +3073,7 @@ type NpsAnswerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NpsAnswerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3039,7 +3167,7 @@ type PlanRuleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PlanRuleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3139,7 +3267,7 @@ type PlanStepFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PlanStepFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3240,6 +3368,71 @@ func (f *PlanStepFilter) WhereHasPlanWith(preds ...predicate.ServicePlan) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PolicyRenewalQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PolicyRenewalQuery builder.
+func (_q *PolicyRenewalQuery) Filter() *PolicyRenewalFilter {
+	return &PolicyRenewalFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PolicyRenewalMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PolicyRenewalMutation builder.
+func (m *PolicyRenewalMutation) Filter() *PolicyRenewalFilter {
+	return &PolicyRenewalFilter{config: m.config, predicateAdder: m}
+}
+
+// PolicyRenewalFilter provides a generic filtering capability at runtime for PolicyRenewalQuery.
+type PolicyRenewalFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PolicyRenewalFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *PolicyRenewalFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(policyrenewal.FieldID))
+}
+
+// WherePolicyID applies the entql [16]byte predicate on the policy_id field.
+func (f *PolicyRenewalFilter) WherePolicyID(p entql.ValueP) {
+	f.Where(p.Field(policyrenewal.FieldPolicyID))
+}
+
+// WhereCustomerID applies the entql [16]byte predicate on the customer_id field.
+func (f *PolicyRenewalFilter) WhereCustomerID(p entql.ValueP) {
+	f.Where(p.Field(policyrenewal.FieldCustomerID))
+}
+
+// WhereDueDate applies the entql time.Time predicate on the due_date field.
+func (f *PolicyRenewalFilter) WhereDueDate(p entql.TimeP) {
+	f.Where(p.Field(policyrenewal.FieldDueDate))
+}
+
+// WhereRenewedTo applies the entql time.Time predicate on the renewed_to field.
+func (f *PolicyRenewalFilter) WhereRenewedTo(p entql.TimeP) {
+	f.Where(p.Field(policyrenewal.FieldRenewedTo))
+}
+
+// WhereRecordedAt applies the entql time.Time predicate on the recorded_at field.
+func (f *PolicyRenewalFilter) WhereRecordedAt(p entql.TimeP) {
+	f.Where(p.Field(policyrenewal.FieldRecordedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PortraitQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3268,7 +3461,7 @@ type PortraitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PortraitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3407,7 +3600,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3477,7 +3670,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3571,7 +3764,7 @@ type ReminderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReminderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3677,6 +3870,11 @@ func (f *ReminderFilter) WhereNotificationID(p entql.ValueP) {
 	f.Where(p.Field(reminder.FieldNotificationID))
 }
 
+// WhereChannel applies the entql string predicate on the channel field.
+func (f *ReminderFilter) WhereChannel(p entql.StringP) {
+	f.Where(p.Field(reminder.FieldChannel))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *ServerMetaQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3706,7 +3904,7 @@ type ServerMetaFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServerMetaFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3756,7 +3954,7 @@ type ServicePlanFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServicePlanFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3864,7 +4062,7 @@ type SyncMutationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncMutationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3944,7 +4142,7 @@ type TaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4093,7 +4291,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4162,7 +4360,7 @@ type ToolkitItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ToolkitItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4296,7 +4494,7 @@ type ToolkitRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ToolkitRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4405,7 +4603,7 @@ type ToolkitUsageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ToolkitUsageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4480,7 +4678,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4604,7 +4802,7 @@ type WebhookSubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookSubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/calendarday"
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/claim"
+	"github.com/agentdesk/agentdesk/ent/claimevent"
 	"github.com/agentdesk/agentdesk/ent/complaint"
 	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/deliveryattempt"
@@ -28,6 +29,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/npsanswer"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/predicate"
 	"github.com/agentdesk/agentdesk/ent/product"
@@ -61,6 +63,7 @@ const (
 	TypeCalendarDay         = "CalendarDay"
 	TypeChangeLog           = "ChangeLog"
 	TypeClaim               = "Claim"
+	TypeClaimEvent          = "ClaimEvent"
 	TypeComplaint           = "Complaint"
 	TypeCustomer            = "Customer"
 	TypeDeliveryAttempt     = "DeliveryAttempt"
@@ -73,6 +76,7 @@ const (
 	TypeNpsAnswer           = "NpsAnswer"
 	TypePlanRule            = "PlanRule"
 	TypePlanStep            = "PlanStep"
+	TypePolicyRenewal       = "PolicyRenewal"
 	TypePortrait            = "Portrait"
 	TypeProduct             = "Product"
 	TypeRefreshToken        = "RefreshToken"
@@ -5303,6 +5307,811 @@ func (m *ClaimMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Claim edge %s", name)
+}
+
+// ClaimEventMutation represents an operation that mutates the ClaimEvent nodes in the graph.
+type ClaimEventMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	claim_id      *uuid.UUID
+	customer_id   *uuid.UUID
+	transition    *string
+	from_status   *string
+	to_status     *string
+	note          *string
+	agent_id      *uuid.UUID
+	at            *time.Time
+	recorded_at   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ClaimEvent, error)
+	predicates    []predicate.ClaimEvent
+}
+
+var _ ent.Mutation = (*ClaimEventMutation)(nil)
+
+// claimeventOption allows management of the mutation configuration using functional options.
+type claimeventOption func(*ClaimEventMutation)
+
+// newClaimEventMutation creates new mutation for the ClaimEvent entity.
+func newClaimEventMutation(c config, op Op, opts ...claimeventOption) *ClaimEventMutation {
+	m := &ClaimEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeClaimEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withClaimEventID sets the ID field of the mutation.
+func withClaimEventID(id uuid.UUID) claimeventOption {
+	return func(m *ClaimEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ClaimEvent
+		)
+		m.oldValue = func(ctx context.Context) (*ClaimEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ClaimEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withClaimEvent sets the old ClaimEvent of the mutation.
+func withClaimEvent(node *ClaimEvent) claimeventOption {
+	return func(m *ClaimEventMutation) {
+		m.oldValue = func(context.Context) (*ClaimEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ClaimEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ClaimEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ClaimEvent entities.
+func (m *ClaimEventMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ClaimEventMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ClaimEventMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ClaimEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetClaimID sets the "claim_id" field.
+func (m *ClaimEventMutation) SetClaimID(u uuid.UUID) {
+	m.claim_id = &u
+}
+
+// ClaimID returns the value of the "claim_id" field in the mutation.
+func (m *ClaimEventMutation) ClaimID() (r uuid.UUID, exists bool) {
+	v := m.claim_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimID returns the old "claim_id" field's value of the ClaimEvent entity.
+// If the ClaimEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClaimEventMutation) OldClaimID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimID: %w", err)
+	}
+	return oldValue.ClaimID, nil
+}
+
+// ResetClaimID resets all changes to the "claim_id" field.
+func (m *ClaimEventMutation) ResetClaimID() {
+	m.claim_id = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *ClaimEventMutation) SetCustomerID(u uuid.UUID) {
+	m.customer_id = &u
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *ClaimEventMutation) CustomerID() (r uuid.UUID, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the ClaimEvent entity.
+// If the ClaimEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClaimEventMutation) OldCustomerID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *ClaimEventMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetTransition sets the "transition" field.
+func (m *ClaimEventMutation) SetTransition(s string) {
+	m.transition = &s
+}
+
+// Transition returns the value of the "transition" field in the mutation.
+func (m *ClaimEventMutation) Transition() (r string, exists bool) {
+	v := m.transition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransition returns the old "transition" field's value of the ClaimEvent entity.
+// If the ClaimEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClaimEventMutation) OldTransition(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransition: %w", err)
+	}
+	return oldValue.Transition, nil
+}
+
+// ResetTransition resets all changes to the "transition" field.
+func (m *ClaimEventMutation) ResetTransition() {
+	m.transition = nil
+}
+
+// SetFromStatus sets the "from_status" field.
+func (m *ClaimEventMutation) SetFromStatus(s string) {
+	m.from_status = &s
+}
+
+// FromStatus returns the value of the "from_status" field in the mutation.
+func (m *ClaimEventMutation) FromStatus() (r string, exists bool) {
+	v := m.from_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromStatus returns the old "from_status" field's value of the ClaimEvent entity.
+// If the ClaimEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClaimEventMutation) OldFromStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromStatus: %w", err)
+	}
+	return oldValue.FromStatus, nil
+}
+
+// ResetFromStatus resets all changes to the "from_status" field.
+func (m *ClaimEventMutation) ResetFromStatus() {
+	m.from_status = nil
+}
+
+// SetToStatus sets the "to_status" field.
+func (m *ClaimEventMutation) SetToStatus(s string) {
+	m.to_status = &s
+}
+
+// ToStatus returns the value of the "to_status" field in the mutation.
+func (m *ClaimEventMutation) ToStatus() (r string, exists bool) {
+	v := m.to_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToStatus returns the old "to_status" field's value of the ClaimEvent entity.
+// If the ClaimEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClaimEventMutation) OldToStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToStatus: %w", err)
+	}
+	return oldValue.ToStatus, nil
+}
+
+// ResetToStatus resets all changes to the "to_status" field.
+func (m *ClaimEventMutation) ResetToStatus() {
+	m.to_status = nil
+}
+
+// SetNote sets the "note" field.
+func (m *ClaimEventMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *ClaimEventMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the ClaimEvent entity.
+// If the ClaimEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClaimEventMutation) OldNote(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *ClaimEventMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[claimevent.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *ClaimEventMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[claimevent.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *ClaimEventMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, claimevent.FieldNote)
+}
+
+// SetAgentID sets the "agent_id" field.
+func (m *ClaimEventMutation) SetAgentID(u uuid.UUID) {
+	m.agent_id = &u
+}
+
+// AgentID returns the value of the "agent_id" field in the mutation.
+func (m *ClaimEventMutation) AgentID() (r uuid.UUID, exists bool) {
+	v := m.agent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgentID returns the old "agent_id" field's value of the ClaimEvent entity.
+// If the ClaimEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClaimEventMutation) OldAgentID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgentID: %w", err)
+	}
+	return oldValue.AgentID, nil
+}
+
+// ClearAgentID clears the value of the "agent_id" field.
+func (m *ClaimEventMutation) ClearAgentID() {
+	m.agent_id = nil
+	m.clearedFields[claimevent.FieldAgentID] = struct{}{}
+}
+
+// AgentIDCleared returns if the "agent_id" field was cleared in this mutation.
+func (m *ClaimEventMutation) AgentIDCleared() bool {
+	_, ok := m.clearedFields[claimevent.FieldAgentID]
+	return ok
+}
+
+// ResetAgentID resets all changes to the "agent_id" field.
+func (m *ClaimEventMutation) ResetAgentID() {
+	m.agent_id = nil
+	delete(m.clearedFields, claimevent.FieldAgentID)
+}
+
+// SetAt sets the "at" field.
+func (m *ClaimEventMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *ClaimEventMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the ClaimEvent entity.
+// If the ClaimEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClaimEventMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *ClaimEventMutation) ResetAt() {
+	m.at = nil
+}
+
+// SetRecordedAt sets the "recorded_at" field.
+func (m *ClaimEventMutation) SetRecordedAt(t time.Time) {
+	m.recorded_at = &t
+}
+
+// RecordedAt returns the value of the "recorded_at" field in the mutation.
+func (m *ClaimEventMutation) RecordedAt() (r time.Time, exists bool) {
+	v := m.recorded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedAt returns the old "recorded_at" field's value of the ClaimEvent entity.
+// If the ClaimEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClaimEventMutation) OldRecordedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedAt: %w", err)
+	}
+	return oldValue.RecordedAt, nil
+}
+
+// ResetRecordedAt resets all changes to the "recorded_at" field.
+func (m *ClaimEventMutation) ResetRecordedAt() {
+	m.recorded_at = nil
+}
+
+// Where appends a list predicates to the ClaimEventMutation builder.
+func (m *ClaimEventMutation) Where(ps ...predicate.ClaimEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ClaimEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ClaimEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ClaimEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ClaimEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ClaimEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ClaimEvent).
+func (m *ClaimEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ClaimEventMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.claim_id != nil {
+		fields = append(fields, claimevent.FieldClaimID)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, claimevent.FieldCustomerID)
+	}
+	if m.transition != nil {
+		fields = append(fields, claimevent.FieldTransition)
+	}
+	if m.from_status != nil {
+		fields = append(fields, claimevent.FieldFromStatus)
+	}
+	if m.to_status != nil {
+		fields = append(fields, claimevent.FieldToStatus)
+	}
+	if m.note != nil {
+		fields = append(fields, claimevent.FieldNote)
+	}
+	if m.agent_id != nil {
+		fields = append(fields, claimevent.FieldAgentID)
+	}
+	if m.at != nil {
+		fields = append(fields, claimevent.FieldAt)
+	}
+	if m.recorded_at != nil {
+		fields = append(fields, claimevent.FieldRecordedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ClaimEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case claimevent.FieldClaimID:
+		return m.ClaimID()
+	case claimevent.FieldCustomerID:
+		return m.CustomerID()
+	case claimevent.FieldTransition:
+		return m.Transition()
+	case claimevent.FieldFromStatus:
+		return m.FromStatus()
+	case claimevent.FieldToStatus:
+		return m.ToStatus()
+	case claimevent.FieldNote:
+		return m.Note()
+	case claimevent.FieldAgentID:
+		return m.AgentID()
+	case claimevent.FieldAt:
+		return m.At()
+	case claimevent.FieldRecordedAt:
+		return m.RecordedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ClaimEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case claimevent.FieldClaimID:
+		return m.OldClaimID(ctx)
+	case claimevent.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case claimevent.FieldTransition:
+		return m.OldTransition(ctx)
+	case claimevent.FieldFromStatus:
+		return m.OldFromStatus(ctx)
+	case claimevent.FieldToStatus:
+		return m.OldToStatus(ctx)
+	case claimevent.FieldNote:
+		return m.OldNote(ctx)
+	case claimevent.FieldAgentID:
+		return m.OldAgentID(ctx)
+	case claimevent.FieldAt:
+		return m.OldAt(ctx)
+	case claimevent.FieldRecordedAt:
+		return m.OldRecordedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ClaimEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ClaimEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case claimevent.FieldClaimID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimID(v)
+		return nil
+	case claimevent.FieldCustomerID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case claimevent.FieldTransition:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransition(v)
+		return nil
+	case claimevent.FieldFromStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromStatus(v)
+		return nil
+	case claimevent.FieldToStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToStatus(v)
+		return nil
+	case claimevent.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case claimevent.FieldAgentID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgentID(v)
+		return nil
+	case claimevent.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	case claimevent.FieldRecordedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ClaimEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ClaimEventMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ClaimEventMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ClaimEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ClaimEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ClaimEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(claimevent.FieldNote) {
+		fields = append(fields, claimevent.FieldNote)
+	}
+	if m.FieldCleared(claimevent.FieldAgentID) {
+		fields = append(fields, claimevent.FieldAgentID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ClaimEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ClaimEventMutation) ClearField(name string) error {
+	switch name {
+	case claimevent.FieldNote:
+		m.ClearNote()
+		return nil
+	case claimevent.FieldAgentID:
+		m.ClearAgentID()
+		return nil
+	}
+	return fmt.Errorf("unknown ClaimEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ClaimEventMutation) ResetField(name string) error {
+	switch name {
+	case claimevent.FieldClaimID:
+		m.ResetClaimID()
+		return nil
+	case claimevent.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case claimevent.FieldTransition:
+		m.ResetTransition()
+		return nil
+	case claimevent.FieldFromStatus:
+		m.ResetFromStatus()
+		return nil
+	case claimevent.FieldToStatus:
+		m.ResetToStatus()
+		return nil
+	case claimevent.FieldNote:
+		m.ResetNote()
+		return nil
+	case claimevent.FieldAgentID:
+		m.ResetAgentID()
+		return nil
+	case claimevent.FieldAt:
+		m.ResetAt()
+		return nil
+	case claimevent.FieldRecordedAt:
+		m.ResetRecordedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ClaimEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ClaimEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ClaimEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ClaimEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ClaimEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ClaimEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ClaimEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ClaimEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ClaimEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ClaimEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ClaimEvent edge %s", name)
 }
 
 // ComplaintMutation represents an operation that mutates the Complaint nodes in the graph.
@@ -20271,6 +21080,554 @@ func (m *PlanStepMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown PlanStep edge %s", name)
 }
 
+// PolicyRenewalMutation represents an operation that mutates the PolicyRenewal nodes in the graph.
+type PolicyRenewalMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	policy_id     *uuid.UUID
+	customer_id   *uuid.UUID
+	due_date      *time.Time
+	renewed_to    *time.Time
+	recorded_at   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*PolicyRenewal, error)
+	predicates    []predicate.PolicyRenewal
+}
+
+var _ ent.Mutation = (*PolicyRenewalMutation)(nil)
+
+// policyrenewalOption allows management of the mutation configuration using functional options.
+type policyrenewalOption func(*PolicyRenewalMutation)
+
+// newPolicyRenewalMutation creates new mutation for the PolicyRenewal entity.
+func newPolicyRenewalMutation(c config, op Op, opts ...policyrenewalOption) *PolicyRenewalMutation {
+	m := &PolicyRenewalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePolicyRenewal,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPolicyRenewalID sets the ID field of the mutation.
+func withPolicyRenewalID(id uuid.UUID) policyrenewalOption {
+	return func(m *PolicyRenewalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PolicyRenewal
+		)
+		m.oldValue = func(ctx context.Context) (*PolicyRenewal, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PolicyRenewal.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPolicyRenewal sets the old PolicyRenewal of the mutation.
+func withPolicyRenewal(node *PolicyRenewal) policyrenewalOption {
+	return func(m *PolicyRenewalMutation) {
+		m.oldValue = func(context.Context) (*PolicyRenewal, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PolicyRenewalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PolicyRenewalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PolicyRenewal entities.
+func (m *PolicyRenewalMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PolicyRenewalMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PolicyRenewalMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PolicyRenewal.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPolicyID sets the "policy_id" field.
+func (m *PolicyRenewalMutation) SetPolicyID(u uuid.UUID) {
+	m.policy_id = &u
+}
+
+// PolicyID returns the value of the "policy_id" field in the mutation.
+func (m *PolicyRenewalMutation) PolicyID() (r uuid.UUID, exists bool) {
+	v := m.policy_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicyID returns the old "policy_id" field's value of the PolicyRenewal entity.
+// If the PolicyRenewal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRenewalMutation) OldPolicyID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicyID: %w", err)
+	}
+	return oldValue.PolicyID, nil
+}
+
+// ResetPolicyID resets all changes to the "policy_id" field.
+func (m *PolicyRenewalMutation) ResetPolicyID() {
+	m.policy_id = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *PolicyRenewalMutation) SetCustomerID(u uuid.UUID) {
+	m.customer_id = &u
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *PolicyRenewalMutation) CustomerID() (r uuid.UUID, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the PolicyRenewal entity.
+// If the PolicyRenewal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRenewalMutation) OldCustomerID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *PolicyRenewalMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetDueDate sets the "due_date" field.
+func (m *PolicyRenewalMutation) SetDueDate(t time.Time) {
+	m.due_date = &t
+}
+
+// DueDate returns the value of the "due_date" field in the mutation.
+func (m *PolicyRenewalMutation) DueDate() (r time.Time, exists bool) {
+	v := m.due_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueDate returns the old "due_date" field's value of the PolicyRenewal entity.
+// If the PolicyRenewal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRenewalMutation) OldDueDate(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueDate: %w", err)
+	}
+	return oldValue.DueDate, nil
+}
+
+// ResetDueDate resets all changes to the "due_date" field.
+func (m *PolicyRenewalMutation) ResetDueDate() {
+	m.due_date = nil
+}
+
+// SetRenewedTo sets the "renewed_to" field.
+func (m *PolicyRenewalMutation) SetRenewedTo(t time.Time) {
+	m.renewed_to = &t
+}
+
+// RenewedTo returns the value of the "renewed_to" field in the mutation.
+func (m *PolicyRenewalMutation) RenewedTo() (r time.Time, exists bool) {
+	v := m.renewed_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRenewedTo returns the old "renewed_to" field's value of the PolicyRenewal entity.
+// If the PolicyRenewal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRenewalMutation) OldRenewedTo(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRenewedTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRenewedTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRenewedTo: %w", err)
+	}
+	return oldValue.RenewedTo, nil
+}
+
+// ResetRenewedTo resets all changes to the "renewed_to" field.
+func (m *PolicyRenewalMutation) ResetRenewedTo() {
+	m.renewed_to = nil
+}
+
+// SetRecordedAt sets the "recorded_at" field.
+func (m *PolicyRenewalMutation) SetRecordedAt(t time.Time) {
+	m.recorded_at = &t
+}
+
+// RecordedAt returns the value of the "recorded_at" field in the mutation.
+func (m *PolicyRenewalMutation) RecordedAt() (r time.Time, exists bool) {
+	v := m.recorded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedAt returns the old "recorded_at" field's value of the PolicyRenewal entity.
+// If the PolicyRenewal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRenewalMutation) OldRecordedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedAt: %w", err)
+	}
+	return oldValue.RecordedAt, nil
+}
+
+// ResetRecordedAt resets all changes to the "recorded_at" field.
+func (m *PolicyRenewalMutation) ResetRecordedAt() {
+	m.recorded_at = nil
+}
+
+// Where appends a list predicates to the PolicyRenewalMutation builder.
+func (m *PolicyRenewalMutation) Where(ps ...predicate.PolicyRenewal) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PolicyRenewalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PolicyRenewalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PolicyRenewal, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PolicyRenewalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PolicyRenewalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PolicyRenewal).
+func (m *PolicyRenewalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PolicyRenewalMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.policy_id != nil {
+		fields = append(fields, policyrenewal.FieldPolicyID)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, policyrenewal.FieldCustomerID)
+	}
+	if m.due_date != nil {
+		fields = append(fields, policyrenewal.FieldDueDate)
+	}
+	if m.renewed_to != nil {
+		fields = append(fields, policyrenewal.FieldRenewedTo)
+	}
+	if m.recorded_at != nil {
+		fields = append(fields, policyrenewal.FieldRecordedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PolicyRenewalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case policyrenewal.FieldPolicyID:
+		return m.PolicyID()
+	case policyrenewal.FieldCustomerID:
+		return m.CustomerID()
+	case policyrenewal.FieldDueDate:
+		return m.DueDate()
+	case policyrenewal.FieldRenewedTo:
+		return m.RenewedTo()
+	case policyrenewal.FieldRecordedAt:
+		return m.RecordedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PolicyRenewalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case policyrenewal.FieldPolicyID:
+		return m.OldPolicyID(ctx)
+	case policyrenewal.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case policyrenewal.FieldDueDate:
+		return m.OldDueDate(ctx)
+	case policyrenewal.FieldRenewedTo:
+		return m.OldRenewedTo(ctx)
+	case policyrenewal.FieldRecordedAt:
+		return m.OldRecordedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PolicyRenewal field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PolicyRenewalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case policyrenewal.FieldPolicyID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicyID(v)
+		return nil
+	case policyrenewal.FieldCustomerID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case policyrenewal.FieldDueDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueDate(v)
+		return nil
+	case policyrenewal.FieldRenewedTo:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRenewedTo(v)
+		return nil
+	case policyrenewal.FieldRecordedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PolicyRenewal field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PolicyRenewalMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PolicyRenewalMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PolicyRenewalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PolicyRenewal numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PolicyRenewalMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PolicyRenewalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PolicyRenewalMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PolicyRenewal nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PolicyRenewalMutation) ResetField(name string) error {
+	switch name {
+	case policyrenewal.FieldPolicyID:
+		m.ResetPolicyID()
+		return nil
+	case policyrenewal.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case policyrenewal.FieldDueDate:
+		m.ResetDueDate()
+		return nil
+	case policyrenewal.FieldRenewedTo:
+		m.ResetRenewedTo()
+		return nil
+	case policyrenewal.FieldRecordedAt:
+		m.ResetRecordedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PolicyRenewal field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PolicyRenewalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PolicyRenewalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PolicyRenewalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PolicyRenewalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PolicyRenewalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PolicyRenewalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PolicyRenewalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PolicyRenewal unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PolicyRenewalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PolicyRenewal edge %s", name)
+}
+
 // PortraitMutation represents an operation that mutates the Portrait nodes in the graph.
 type PortraitMutation struct {
 	config
@@ -23182,6 +24539,7 @@ type ReminderMutation struct {
 	last_error          *string
 	provider_message_id *string
 	notification_id     *uuid.UUID
+	channel             *reminder.Channel
 	clearedFields       map[string]struct{}
 	done                bool
 	oldValue            func(context.Context) (*Reminder, error)
@@ -24068,6 +25426,55 @@ func (m *ReminderMutation) ResetNotificationID() {
 	delete(m.clearedFields, reminder.FieldNotificationID)
 }
 
+// SetChannel sets the "channel" field.
+func (m *ReminderMutation) SetChannel(r reminder.Channel) {
+	m.channel = &r
+}
+
+// Channel returns the value of the "channel" field in the mutation.
+func (m *ReminderMutation) Channel() (r reminder.Channel, exists bool) {
+	v := m.channel
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannel returns the old "channel" field's value of the Reminder entity.
+// If the Reminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReminderMutation) OldChannel(ctx context.Context) (v *reminder.Channel, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannel: %w", err)
+	}
+	return oldValue.Channel, nil
+}
+
+// ClearChannel clears the value of the "channel" field.
+func (m *ReminderMutation) ClearChannel() {
+	m.channel = nil
+	m.clearedFields[reminder.FieldChannel] = struct{}{}
+}
+
+// ChannelCleared returns if the "channel" field was cleared in this mutation.
+func (m *ReminderMutation) ChannelCleared() bool {
+	_, ok := m.clearedFields[reminder.FieldChannel]
+	return ok
+}
+
+// ResetChannel resets all changes to the "channel" field.
+func (m *ReminderMutation) ResetChannel() {
+	m.channel = nil
+	delete(m.clearedFields, reminder.FieldChannel)
+}
+
 // Where appends a list predicates to the ReminderMutation builder.
 func (m *ReminderMutation) Where(ps ...predicate.Reminder) {
 	m.predicates = append(m.predicates, ps...)
@@ -24102,7 +25509,7 @@ func (m *ReminderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReminderMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, reminder.FieldCreatedAt)
 	}
@@ -24160,6 +25567,9 @@ func (m *ReminderMutation) Fields() []string {
 	if m.notification_id != nil {
 		fields = append(fields, reminder.FieldNotificationID)
 	}
+	if m.channel != nil {
+		fields = append(fields, reminder.FieldChannel)
+	}
 	return fields
 }
 
@@ -24206,6 +25616,8 @@ func (m *ReminderMutation) Field(name string) (ent.Value, bool) {
 		return m.ProviderMessageID()
 	case reminder.FieldNotificationID:
 		return m.NotificationID()
+	case reminder.FieldChannel:
+		return m.Channel()
 	}
 	return nil, false
 }
@@ -24253,6 +25665,8 @@ func (m *ReminderMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldProviderMessageID(ctx)
 	case reminder.FieldNotificationID:
 		return m.OldNotificationID(ctx)
+	case reminder.FieldChannel:
+		return m.OldChannel(ctx)
 	}
 	return nil, fmt.Errorf("unknown Reminder field %s", name)
 }
@@ -24395,6 +25809,13 @@ func (m *ReminderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetNotificationID(v)
 		return nil
+	case reminder.FieldChannel:
+		v, ok := value.(reminder.Channel)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannel(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Reminder field %s", name)
 }
@@ -24464,6 +25885,9 @@ func (m *ReminderMutation) ClearedFields() []string {
 	if m.FieldCleared(reminder.FieldNotificationID) {
 		fields = append(fields, reminder.FieldNotificationID)
 	}
+	if m.FieldCleared(reminder.FieldChannel) {
+		fields = append(fields, reminder.FieldChannel)
+	}
 	return fields
 }
 
@@ -24489,6 +25913,9 @@ func (m *ReminderMutation) ClearField(name string) error {
 		return nil
 	case reminder.FieldNotificationID:
 		m.ClearNotificationID()
+		return nil
+	case reminder.FieldChannel:
+		m.ClearChannel()
 		return nil
 	}
 	return fmt.Errorf("unknown Reminder nullable field %s", name)
@@ -24554,6 +25981,9 @@ func (m *ReminderMutation) ResetField(name string) error {
 		return nil
 	case reminder.FieldNotificationID:
 		m.ResetNotificationID()
+		return nil
+	case reminder.FieldChannel:
+		m.ResetChannel()
 		return nil
 	}
 	return fmt.Errorf("unknown Reminder field %s", name)

@@ -56,7 +56,9 @@ type Reminder struct {
 	ProviderMessageID string `json:"provider_message_id,omitempty"`
 	// NotificationID holds the value of the "notification_id" field.
 	NotificationID *uuid.UUID `json:"notification_id,omitempty"`
-	selectValues   sql.SelectValues
+	// how a sent reminder reached its recipient: push (a device took it) or inbox (the agent's inbox only); null until sent
+	Channel      *reminder.Channel `json:"channel,omitempty"`
+	selectValues sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -68,7 +70,7 @@ func (*Reminder) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case reminder.FieldWindowDays, reminder.FieldAttempts:
 			values[i] = new(sql.NullInt64)
-		case reminder.FieldRecipientKind, reminder.FieldDueKind, reminder.FieldStatus, reminder.FieldLeaseOwner, reminder.FieldLastError, reminder.FieldProviderMessageID:
+		case reminder.FieldRecipientKind, reminder.FieldDueKind, reminder.FieldStatus, reminder.FieldLeaseOwner, reminder.FieldLastError, reminder.FieldProviderMessageID, reminder.FieldChannel:
 			values[i] = new(sql.NullString)
 		case reminder.FieldCreatedAt, reminder.FieldUpdatedAt, reminder.FieldDueDate, reminder.FieldScheduledFor, reminder.FieldNextAttemptAt, reminder.FieldLeaseUntil, reminder.FieldSentAt:
 			values[i] = new(sql.NullTime)
@@ -213,6 +215,13 @@ func (_m *Reminder) assignValues(columns []string, values []any) error {
 				_m.NotificationID = new(uuid.UUID)
 				*_m.NotificationID = *value.S.(*uuid.UUID)
 			}
+		case reminder.FieldChannel:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field channel", values[i])
+			} else if value.Valid {
+				_m.Channel = new(reminder.Channel)
+				*_m.Channel = reminder.Channel(value.String)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -311,6 +320,11 @@ func (_m *Reminder) String() string {
 	builder.WriteString(", ")
 	if v := _m.NotificationID; v != nil {
 		builder.WriteString("notification_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.Channel; v != nil {
+		builder.WriteString("channel=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')

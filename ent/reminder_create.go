@@ -226,6 +226,20 @@ func (_c *ReminderCreate) SetNillableNotificationID(v *uuid.UUID) *ReminderCreat
 	return _c
 }
 
+// SetChannel sets the "channel" field.
+func (_c *ReminderCreate) SetChannel(v reminder.Channel) *ReminderCreate {
+	_c.mutation.SetChannel(v)
+	return _c
+}
+
+// SetNillableChannel sets the "channel" field if the given value is not nil.
+func (_c *ReminderCreate) SetNillableChannel(v *reminder.Channel) *ReminderCreate {
+	if v != nil {
+		_c.SetChannel(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ReminderCreate) SetID(v uuid.UUID) *ReminderCreate {
 	_c.mutation.SetID(v)
@@ -388,6 +402,11 @@ func (_c *ReminderCreate) check() error {
 	if _, ok := _c.mutation.ProviderMessageID(); !ok {
 		return &ValidationError{Name: "provider_message_id", err: errors.New(`ent: missing required field "Reminder.provider_message_id"`)}
 	}
+	if v, ok := _c.mutation.Channel(); ok {
+		if err := reminder.ChannelValidator(v); err != nil {
+			return &ValidationError{Name: "channel", err: fmt.Errorf(`ent: validator failed for field "Reminder.channel": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -499,6 +518,10 @@ func (_c *ReminderCreate) createSpec() (*Reminder, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.NotificationID(); ok {
 		_spec.SetField(reminder.FieldNotificationID, field.TypeUUID, value)
 		_node.NotificationID = &value
+	}
+	if value, ok := _c.mutation.Channel(); ok {
+		_spec.SetField(reminder.FieldChannel, field.TypeEnum, value)
+		_node.Channel = &value
 	}
 	return _node, _spec
 }
@@ -801,6 +824,24 @@ func (u *ReminderUpsert) UpdateNotificationID() *ReminderUpsert {
 // ClearNotificationID clears the value of the "notification_id" field.
 func (u *ReminderUpsert) ClearNotificationID() *ReminderUpsert {
 	u.SetNull(reminder.FieldNotificationID)
+	return u
+}
+
+// SetChannel sets the "channel" field.
+func (u *ReminderUpsert) SetChannel(v reminder.Channel) *ReminderUpsert {
+	u.Set(reminder.FieldChannel, v)
+	return u
+}
+
+// UpdateChannel sets the "channel" field to the value that was provided on create.
+func (u *ReminderUpsert) UpdateChannel() *ReminderUpsert {
+	u.SetExcluded(reminder.FieldChannel)
+	return u
+}
+
+// ClearChannel clears the value of the "channel" field.
+func (u *ReminderUpsert) ClearChannel() *ReminderUpsert {
+	u.SetNull(reminder.FieldChannel)
 	return u
 }
 
@@ -1146,6 +1187,27 @@ func (u *ReminderUpsertOne) UpdateNotificationID() *ReminderUpsertOne {
 func (u *ReminderUpsertOne) ClearNotificationID() *ReminderUpsertOne {
 	return u.Update(func(s *ReminderUpsert) {
 		s.ClearNotificationID()
+	})
+}
+
+// SetChannel sets the "channel" field.
+func (u *ReminderUpsertOne) SetChannel(v reminder.Channel) *ReminderUpsertOne {
+	return u.Update(func(s *ReminderUpsert) {
+		s.SetChannel(v)
+	})
+}
+
+// UpdateChannel sets the "channel" field to the value that was provided on create.
+func (u *ReminderUpsertOne) UpdateChannel() *ReminderUpsertOne {
+	return u.Update(func(s *ReminderUpsert) {
+		s.UpdateChannel()
+	})
+}
+
+// ClearChannel clears the value of the "channel" field.
+func (u *ReminderUpsertOne) ClearChannel() *ReminderUpsertOne {
+	return u.Update(func(s *ReminderUpsert) {
+		s.ClearChannel()
 	})
 }
 
@@ -1658,6 +1720,27 @@ func (u *ReminderUpsertBulk) UpdateNotificationID() *ReminderUpsertBulk {
 func (u *ReminderUpsertBulk) ClearNotificationID() *ReminderUpsertBulk {
 	return u.Update(func(s *ReminderUpsert) {
 		s.ClearNotificationID()
+	})
+}
+
+// SetChannel sets the "channel" field.
+func (u *ReminderUpsertBulk) SetChannel(v reminder.Channel) *ReminderUpsertBulk {
+	return u.Update(func(s *ReminderUpsert) {
+		s.SetChannel(v)
+	})
+}
+
+// UpdateChannel sets the "channel" field to the value that was provided on create.
+func (u *ReminderUpsertBulk) UpdateChannel() *ReminderUpsertBulk {
+	return u.Update(func(s *ReminderUpsert) {
+		s.UpdateChannel()
+	})
+}
+
+// ClearChannel clears the value of the "channel" field.
+func (u *ReminderUpsertBulk) ClearChannel() *ReminderUpsertBulk {
+	return u.Update(func(s *ReminderUpsert) {
+		s.ClearChannel()
 	})
 }
 

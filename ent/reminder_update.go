@@ -311,6 +311,26 @@ func (_u *ReminderUpdate) ClearNotificationID() *ReminderUpdate {
 	return _u
 }
 
+// SetChannel sets the "channel" field.
+func (_u *ReminderUpdate) SetChannel(v reminder.Channel) *ReminderUpdate {
+	_u.mutation.SetChannel(v)
+	return _u
+}
+
+// SetNillableChannel sets the "channel" field if the given value is not nil.
+func (_u *ReminderUpdate) SetNillableChannel(v *reminder.Channel) *ReminderUpdate {
+	if v != nil {
+		_u.SetChannel(*v)
+	}
+	return _u
+}
+
+// ClearChannel clears the value of the "channel" field.
+func (_u *ReminderUpdate) ClearChannel() *ReminderUpdate {
+	_u.mutation.ClearChannel()
+	return _u
+}
+
 // Mutation returns the ReminderMutation object of the builder.
 func (_u *ReminderUpdate) Mutation() *ReminderMutation {
 	return _u.mutation
@@ -378,6 +398,11 @@ func (_u *ReminderUpdate) check() error {
 	if v, ok := _u.mutation.Status(); ok {
 		if err := reminder.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Reminder.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Channel(); ok {
+		if err := reminder.ChannelValidator(v); err != nil {
+			return &ValidationError{Name: "channel", err: fmt.Errorf(`ent: validator failed for field "Reminder.channel": %w`, err)}
 		}
 	}
 	return nil
@@ -466,6 +491,12 @@ func (_u *ReminderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.NotificationIDCleared() {
 		_spec.ClearField(reminder.FieldNotificationID, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.Channel(); ok {
+		_spec.SetField(reminder.FieldChannel, field.TypeEnum, value)
+	}
+	if _u.mutation.ChannelCleared() {
+		_spec.ClearField(reminder.FieldChannel, field.TypeEnum)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -769,6 +800,26 @@ func (_u *ReminderUpdateOne) ClearNotificationID() *ReminderUpdateOne {
 	return _u
 }
 
+// SetChannel sets the "channel" field.
+func (_u *ReminderUpdateOne) SetChannel(v reminder.Channel) *ReminderUpdateOne {
+	_u.mutation.SetChannel(v)
+	return _u
+}
+
+// SetNillableChannel sets the "channel" field if the given value is not nil.
+func (_u *ReminderUpdateOne) SetNillableChannel(v *reminder.Channel) *ReminderUpdateOne {
+	if v != nil {
+		_u.SetChannel(*v)
+	}
+	return _u
+}
+
+// ClearChannel clears the value of the "channel" field.
+func (_u *ReminderUpdateOne) ClearChannel() *ReminderUpdateOne {
+	_u.mutation.ClearChannel()
+	return _u
+}
+
 // Mutation returns the ReminderMutation object of the builder.
 func (_u *ReminderUpdateOne) Mutation() *ReminderMutation {
 	return _u.mutation
@@ -849,6 +900,11 @@ func (_u *ReminderUpdateOne) check() error {
 	if v, ok := _u.mutation.Status(); ok {
 		if err := reminder.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Reminder.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Channel(); ok {
+		if err := reminder.ChannelValidator(v); err != nil {
+			return &ValidationError{Name: "channel", err: fmt.Errorf(`ent: validator failed for field "Reminder.channel": %w`, err)}
 		}
 	}
 	return nil
@@ -954,6 +1010,12 @@ func (_u *ReminderUpdateOne) sqlSave(ctx context.Context) (_node *Reminder, err 
 	}
 	if _u.mutation.NotificationIDCleared() {
 		_spec.ClearField(reminder.FieldNotificationID, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.Channel(); ok {
+		_spec.SetField(reminder.FieldChannel, field.TypeEnum, value)
+	}
+	if _u.mutation.ChannelCleared() {
+		_spec.ClearField(reminder.FieldChannel, field.TypeEnum)
 	}
 	_node = &Reminder{config: _u.config}
 	_spec.Assign = _node.assignValues

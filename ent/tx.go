@@ -24,6 +24,8 @@ type Tx struct {
 	ChangeLog *ChangeLogClient
 	// Claim is the client for interacting with the Claim builders.
 	Claim *ClaimClient
+	// ClaimEvent is the client for interacting with the ClaimEvent builders.
+	ClaimEvent *ClaimEventClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
 	// Customer is the client for interacting with the Customer builders.
@@ -48,6 +50,8 @@ type Tx struct {
 	PlanRule *PlanRuleClient
 	// PlanStep is the client for interacting with the PlanStep builders.
 	PlanStep *PlanStepClient
+	// PolicyRenewal is the client for interacting with the PolicyRenewal builders.
+	PolicyRenewal *PolicyRenewalClient
 	// Portrait is the client for interacting with the Portrait builders.
 	Portrait *PortraitClient
 	// Product is the client for interacting with the Product builders.
@@ -212,6 +216,7 @@ func (tx *Tx) init() {
 	tx.CalendarDay = NewCalendarDayClient(tx.config)
 	tx.ChangeLog = NewChangeLogClient(tx.config)
 	tx.Claim = NewClaimClient(tx.config)
+	tx.ClaimEvent = NewClaimEventClient(tx.config)
 	tx.Complaint = NewComplaintClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.DeliveryAttempt = NewDeliveryAttemptClient(tx.config)
@@ -224,6 +229,7 @@ func (tx *Tx) init() {
 	tx.NpsAnswer = NewNpsAnswerClient(tx.config)
 	tx.PlanRule = NewPlanRuleClient(tx.config)
 	tx.PlanStep = NewPlanStepClient(tx.config)
+	tx.PolicyRenewal = NewPolicyRenewalClient(tx.config)
 	tx.Portrait = NewPortraitClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)

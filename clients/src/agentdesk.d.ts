@@ -797,6 +797,26 @@ export interface paths {
         patch: operations["updateClaim"];
         trace?: never;
     };
+    "/v1/claims/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a claim's history
+         * @description The transitions of one claim, oldest first, each with its note, who made it and when.
+         */
+        get: operations["listClaimEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/devices": {
         parameters: {
             query?: never;
@@ -3297,8 +3317,46 @@ export interface components {
              * @description Amount paid, in fen (with `pay`).
              */
             amount_paid_cents?: number;
-            /** @description Note recorded with the transition. */
+            /** @description Note recorded with the transition; read back in the claim's history (`GET /v1/claims/{id}/events`). */
             note?: string;
+        };
+        /** @description One transition of a claim, as recorded. */
+        ClaimEvent: {
+            /**
+             * Format: uuid
+             * @description ID of the event.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The claim.
+             */
+            claim_id: string;
+            transition: components["schemas"]["ClaimTransition"];
+            from_status: components["schemas"]["ClaimStatus"];
+            to_status: components["schemas"]["ClaimStatus"];
+            /** @description The note sent with the transition; `null` without one (or once the customer is erased). */
+            note: string | null;
+            /**
+             * Format: uuid
+             * @description The agent who made the transition; `null` when it was not an agent.
+             */
+            agent_id: string | null;
+            /**
+             * Format: date-time
+             * @description When the transition happened.
+             */
+            at: string;
+            /**
+             * Format: date-time
+             * @description When the server recorded it.
+             */
+            recorded_at: string;
+        };
+        /** @description A claim's history, oldest first. */
+        ClaimEventList: {
+            /** @description The events, oldest first. */
+            items: components["schemas"]["ClaimEvent"][];
         };
         /** @description A page of claims. */
         ClaimPage: {
@@ -3755,6 +3813,11 @@ export interface components {
             sent_at: string | null;
             /** @description Provider error of a failed reminder, e.g. `UNREGISTERED`. */
             error_code: string | null;
+            /**
+             * @description How a sent reminder reached its recipient, as recorded when it was sent - `push` (a device took it; status `delivered`) or `inbox` (the agent's inbox only; status `sent`); `null` until sent.
+             * @enum {string|null}
+             */
+            channel: "push" | "inbox" | null;
         };
         /** @description Reminders for one due date of one policy. */
         ReminderItem: {
@@ -6751,6 +6814,39 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            501: components["responses"]["NotImplemented"];
+        };
+    };
+    listClaimEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description ID of the record.
+                 * @example 01958f3c-4b22-7d41-9a02-1c2d3e4f5a61
+                 */
+                id: components["parameters"]["PathId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The claim's history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimEventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             501: components["responses"]["NotImplemented"];

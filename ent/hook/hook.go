@@ -69,6 +69,18 @@ func (f ClaimFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ClaimMutation", m)
 }
 
+// The ClaimEventFunc type is an adapter to allow the use of ordinary
+// function as ClaimEvent mutator.
+type ClaimEventFunc func(context.Context, *ent.ClaimEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ClaimEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ClaimEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ClaimEventMutation", m)
+}
+
 // The ComplaintFunc type is an adapter to allow the use of ordinary
 // function as Complaint mutator.
 type ComplaintFunc func(context.Context, *ent.ComplaintMutation) (ent.Value, error)
@@ -211,6 +223,18 @@ func (f PlanStepFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PlanStepMutation", m)
+}
+
+// The PolicyRenewalFunc type is an adapter to allow the use of ordinary
+// function as PolicyRenewal mutator.
+type PolicyRenewalFunc func(context.Context, *ent.PolicyRenewalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PolicyRenewalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PolicyRenewalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PolicyRenewalMutation", m)
 }
 
 // The PortraitFunc type is an adapter to allow the use of ordinary

@@ -202,6 +202,37 @@ var (
 			},
 		},
 	}
+	// ClaimEventsColumns holds the columns for the "claim_events" table.
+	ClaimEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "claim_id", Type: field.TypeUUID},
+		{Name: "customer_id", Type: field.TypeUUID},
+		{Name: "transition", Type: field.TypeString},
+		{Name: "from_status", Type: field.TypeString},
+		{Name: "to_status", Type: field.TypeString},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "agent_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "recorded_at", Type: field.TypeTime},
+	}
+	// ClaimEventsTable holds the schema information for the "claim_events" table.
+	ClaimEventsTable = &schema.Table{
+		Name:       "claim_events",
+		Columns:    ClaimEventsColumns,
+		PrimaryKey: []*schema.Column{ClaimEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "claimevent_claim_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{ClaimEventsColumns[1], ClaimEventsColumns[8]},
+			},
+			{
+				Name:    "claimevent_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{ClaimEventsColumns[2]},
+			},
+		},
+	}
 	// ComplaintsColumns holds the columns for the "complaints" table.
 	ComplaintsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -712,6 +743,33 @@ var (
 			},
 		},
 	}
+	// PolicyRenewalsColumns holds the columns for the "policy_renewals" table.
+	PolicyRenewalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "policy_id", Type: field.TypeUUID},
+		{Name: "customer_id", Type: field.TypeUUID},
+		{Name: "due_date", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "renewed_to", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "recorded_at", Type: field.TypeTime},
+	}
+	// PolicyRenewalsTable holds the schema information for the "policy_renewals" table.
+	PolicyRenewalsTable = &schema.Table{
+		Name:       "policy_renewals",
+		Columns:    PolicyRenewalsColumns,
+		PrimaryKey: []*schema.Column{PolicyRenewalsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "policyrenewal_policy_id_due_date",
+				Unique:  true,
+				Columns: []*schema.Column{PolicyRenewalsColumns[1], PolicyRenewalsColumns[3]},
+			},
+			{
+				Name:    "policyrenewal_due_date_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyRenewalsColumns[3], PolicyRenewalsColumns[2]},
+			},
+		},
+	}
 	// PortraitsColumns holds the columns for the "portraits" table.
 	PortraitsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -825,6 +883,7 @@ var (
 		{Name: "last_error", Type: field.TypeString, Default: ""},
 		{Name: "provider_message_id", Type: field.TypeString, Default: ""},
 		{Name: "notification_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "channel", Type: field.TypeEnum, Nullable: true, Enums: []string{"push", "inbox"}},
 	}
 	// RemindersTable holds the schema information for the "reminders" table.
 	RemindersTable = &schema.Table{
@@ -1183,6 +1242,7 @@ var (
 		CalendarDaysTable,
 		ChangeLogsTable,
 		ClaimsTable,
+		ClaimEventsTable,
 		ComplaintsTable,
 		CustomersTable,
 		DeliveryAttemptsTable,
@@ -1195,6 +1255,7 @@ var (
 		NpsAnswersTable,
 		PlanRulesTable,
 		PlanStepsTable,
+		PolicyRenewalsTable,
 		PortraitsTable,
 		ProductsTable,
 		RefreshTokensTable,
@@ -1224,6 +1285,9 @@ func init() {
 	InteractionsTable.ForeignKeys[0].RefTable = CustomersTable
 	NpsAnswersTable.ForeignKeys[0].RefTable = CustomersTable
 	PlanStepsTable.ForeignKeys[0].RefTable = ServicePlansTable
+	PolicyRenewalsTable.Annotation = &entsql.Annotation{
+		Table: "policy_renewals",
+	}
 	PortraitsTable.ForeignKeys[0].RefTable = CustomersTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = AgentsTable
 	ServicePlansTable.ForeignKeys[0].RefTable = CustomersTable

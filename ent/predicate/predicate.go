@@ -21,6 +21,9 @@ type ChangeLog func(*sql.Selector)
 // Claim is the predicate function for claim builders.
 type Claim func(*sql.Selector)
 
+// ClaimEvent is the predicate function for claimevent builders.
+type ClaimEvent func(*sql.Selector)
+
 // Complaint is the predicate function for complaint builders.
 type Complaint func(*sql.Selector)
 
@@ -56,6 +59,9 @@ type PlanRule func(*sql.Selector)
 
 // PlanStep is the predicate function for planstep builders.
 type PlanStep func(*sql.Selector)
+
+// PolicyRenewal is the predicate function for policyrenewal builders.
+type PolicyRenewal func(*sql.Selector)
 
 // Portrait is the predicate function for portrait builders.
 type Portrait func(*sql.Selector)

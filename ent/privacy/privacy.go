@@ -231,6 +231,30 @@ func (f ClaimMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation)
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ClaimMutation", m)
 }
 
+// The ClaimEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ClaimEventQueryRuleFunc func(context.Context, *ent.ClaimEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ClaimEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ClaimEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ClaimEventQuery", q)
+}
+
+// The ClaimEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ClaimEventMutationRuleFunc func(context.Context, *ent.ClaimEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ClaimEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ClaimEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ClaimEventMutation", m)
+}
+
 // The ComplaintQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ComplaintQueryRuleFunc func(context.Context, *ent.ComplaintQuery) error
@@ -517,6 +541,30 @@ func (f PlanStepMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PlanStepMutation", m)
+}
+
+// The PolicyRenewalQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PolicyRenewalQueryRuleFunc func(context.Context, *ent.PolicyRenewalQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PolicyRenewalQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PolicyRenewalQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PolicyRenewalQuery", q)
+}
+
+// The PolicyRenewalMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PolicyRenewalMutationRuleFunc func(context.Context, *ent.PolicyRenewalMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PolicyRenewalMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PolicyRenewalMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PolicyRenewalMutation", m)
 }
 
 // The PortraitQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -900,6 +948,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ClaimQuery:
 		return q.Filter(), nil
+	case *ent.ClaimEventQuery:
+		return q.Filter(), nil
 	case *ent.ComplaintQuery:
 		return q.Filter(), nil
 	case *ent.CustomerQuery:
@@ -923,6 +973,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.PlanRuleQuery:
 		return q.Filter(), nil
 	case *ent.PlanStepQuery:
+		return q.Filter(), nil
+	case *ent.PolicyRenewalQuery:
 		return q.Filter(), nil
 	case *ent.PortraitQuery:
 		return q.Filter(), nil
@@ -969,6 +1021,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.ClaimMutation:
 		return m.Filter(), nil
+	case *ent.ClaimEventMutation:
+		return m.Filter(), nil
 	case *ent.ComplaintMutation:
 		return m.Filter(), nil
 	case *ent.CustomerMutation:
@@ -992,6 +1046,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.PlanRuleMutation:
 		return m.Filter(), nil
 	case *ent.PlanStepMutation:
+		return m.Filter(), nil
+	case *ent.PolicyRenewalMutation:
 		return m.Filter(), nil
 	case *ent.PortraitMutation:
 		return m.Filter(), nil

@@ -54,6 +54,8 @@ const (
 	FieldProviderMessageID = "provider_message_id"
 	// FieldNotificationID holds the string denoting the notification_id field in the database.
 	FieldNotificationID = "notification_id"
+	// FieldChannel holds the string denoting the channel field in the database.
+	FieldChannel = "channel"
 	// Table holds the table name of the reminder in the database.
 	Table = "reminders"
 )
@@ -80,6 +82,7 @@ var Columns = []string{
 	FieldLastError,
 	FieldProviderMessageID,
 	FieldNotificationID,
+	FieldChannel,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -196,6 +199,29 @@ func StatusValidator(s Status) error {
 	}
 }
 
+// Channel defines the type for the "channel" enum field.
+type Channel string
+
+// Channel values.
+const (
+	ChannelPush  Channel = "push"
+	ChannelInbox Channel = "inbox"
+)
+
+func (c Channel) String() string {
+	return string(c)
+}
+
+// ChannelValidator is a validator for the "channel" field enum values. It is called by the builders before save.
+func ChannelValidator(c Channel) error {
+	switch c {
+	case ChannelPush, ChannelInbox:
+		return nil
+	default:
+		return fmt.Errorf("reminder: invalid enum value for channel field: %q", c)
+	}
+}
+
 // OrderOption defines the ordering options for the Reminder queries.
 type OrderOption func(*sql.Selector)
 
@@ -297,4 +323,9 @@ func ByProviderMessageID(opts ...sql.OrderTermOption) OrderOption {
 // ByNotificationID orders the results by the notification_id field.
 func ByNotificationID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNotificationID, opts...).ToFunc()
+}
+
+// ByChannel orders the results by the channel field.
+func ByChannel(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChannel, opts...).ToFunc()
 }

@@ -950,6 +950,36 @@ func NotificationIDNotNil() predicate.Reminder {
 	return predicate.Reminder(sql.FieldNotNull(FieldNotificationID))
 }
 
+// ChannelEQ applies the EQ predicate on the "channel" field.
+func ChannelEQ(v Channel) predicate.Reminder {
+	return predicate.Reminder(sql.FieldEQ(FieldChannel, v))
+}
+
+// ChannelNEQ applies the NEQ predicate on the "channel" field.
+func ChannelNEQ(v Channel) predicate.Reminder {
+	return predicate.Reminder(sql.FieldNEQ(FieldChannel, v))
+}
+
+// ChannelIn applies the In predicate on the "channel" field.
+func ChannelIn(vs ...Channel) predicate.Reminder {
+	return predicate.Reminder(sql.FieldIn(FieldChannel, vs...))
+}
+
+// ChannelNotIn applies the NotIn predicate on the "channel" field.
+func ChannelNotIn(vs ...Channel) predicate.Reminder {
+	return predicate.Reminder(sql.FieldNotIn(FieldChannel, vs...))
+}
+
+// ChannelIsNil applies the IsNil predicate on the "channel" field.
+func ChannelIsNil() predicate.Reminder {
+	return predicate.Reminder(sql.FieldIsNull(FieldChannel))
+}
+
+// ChannelNotNil applies the NotNil predicate on the "channel" field.
+func ChannelNotNil() predicate.Reminder {
+	return predicate.Reminder(sql.FieldNotNull(FieldChannel))
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Reminder) predicate.Reminder {
 	return predicate.Reminder(sql.AndPredicates(predicates...))

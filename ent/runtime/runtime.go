@@ -11,6 +11,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/calendarday"
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/claim"
+	"github.com/agentdesk/agentdesk/ent/claimevent"
 	"github.com/agentdesk/agentdesk/ent/complaint"
 	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/deliveryattempt"
@@ -23,6 +24,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/npsanswer"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/ent/planstep"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/product"
 	"github.com/agentdesk/agentdesk/ent/refreshtoken"
@@ -236,6 +238,36 @@ func init() {
 	claimDescID := claimMixinFields0[0].Descriptor()
 	// claim.DefaultID holds the default value on creation for the id field.
 	claim.DefaultID = claimDescID.Default.(func() uuid.UUID)
+	claimeventMixin := schema.ClaimEvent{}.Mixin()
+	claimevent.Policy = privacy.NewPolicies(schema.ClaimEvent{})
+	claimevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := claimevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	claimeventMixinFields0 := claimeventMixin[0].Fields()
+	_ = claimeventMixinFields0
+	claimeventFields := schema.ClaimEvent{}.Fields()
+	_ = claimeventFields
+	// claimeventDescTransition is the schema descriptor for transition field.
+	claimeventDescTransition := claimeventFields[2].Descriptor()
+	// claimevent.TransitionValidator is a validator for the "transition" field. It is called by the builders before save.
+	claimevent.TransitionValidator = claimeventDescTransition.Validators[0].(func(string) error)
+	// claimeventDescFromStatus is the schema descriptor for from_status field.
+	claimeventDescFromStatus := claimeventFields[3].Descriptor()
+	// claimevent.FromStatusValidator is a validator for the "from_status" field. It is called by the builders before save.
+	claimevent.FromStatusValidator = claimeventDescFromStatus.Validators[0].(func(string) error)
+	// claimeventDescToStatus is the schema descriptor for to_status field.
+	claimeventDescToStatus := claimeventFields[4].Descriptor()
+	// claimevent.ToStatusValidator is a validator for the "to_status" field. It is called by the builders before save.
+	claimevent.ToStatusValidator = claimeventDescToStatus.Validators[0].(func(string) error)
+	// claimeventDescID is the schema descriptor for id field.
+	claimeventDescID := claimeventMixinFields0[0].Descriptor()
+	// claimevent.DefaultID holds the default value on creation for the id field.
+	claimevent.DefaultID = claimeventDescID.Default.(func() uuid.UUID)
 	complaintMixin := schema.Complaint{}.Mixin()
 	complaint.Policy = privacy.NewPolicies(schema.Complaint{})
 	complaint.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -870,6 +902,28 @@ func init() {
 	planstepDescID := planstepMixinFields0[0].Descriptor()
 	// planstep.DefaultID holds the default value on creation for the id field.
 	planstep.DefaultID = planstepDescID.Default.(func() uuid.UUID)
+	policyrenewalMixin := schema.PolicyRenewal{}.Mixin()
+	policyrenewal.Policy = privacy.NewPolicies(schema.PolicyRenewal{})
+	policyrenewal.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := policyrenewal.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	policyrenewalMixinFields0 := policyrenewalMixin[0].Fields()
+	_ = policyrenewalMixinFields0
+	policyrenewalFields := schema.PolicyRenewal{}.Fields()
+	_ = policyrenewalFields
+	// policyrenewalDescRecordedAt is the schema descriptor for recorded_at field.
+	policyrenewalDescRecordedAt := policyrenewalFields[4].Descriptor()
+	// policyrenewal.DefaultRecordedAt holds the default value on creation for the recorded_at field.
+	policyrenewal.DefaultRecordedAt = policyrenewalDescRecordedAt.Default.(func() time.Time)
+	// policyrenewalDescID is the schema descriptor for id field.
+	policyrenewalDescID := policyrenewalMixinFields0[0].Descriptor()
+	// policyrenewal.DefaultID holds the default value on creation for the id field.
+	policyrenewal.DefaultID = policyrenewalDescID.Default.(func() uuid.UUID)
 	portraitMixin := schema.Portrait{}.Mixin()
 	portrait.Policy = privacy.NewPolicies(schema.Portrait{})
 	portrait.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -88,3 +88,44 @@ func (InsurancePolicy) Indexes() []ent.Index {
 		index.Fields("status"),
 	}
 }
+
+// PolicyRenewal records one renewal of a policy: the insurer's system moved
+// its renewal date on from DueDate (the renewal that came due) to
+// RenewedTo. The renewal-rate KPI counts these rows by DueDate. Written by
+// the server when a policy load moves the date; read by admins and the
+// report.
+type PolicyRenewal struct{ ent.Schema }
+
+// Policy of PolicyRenewal: see package access.
+func (PolicyRenewal) Policy() ent.Policy { return access.AdminReadSystemWrite() }
+
+// Mixin of PolicyRenewal.
+func (PolicyRenewal) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+
+// Fields of PolicyRenewal.
+func (PolicyRenewal) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("policy_id", uuid.UUID{}).Immutable(),
+		field.UUID("customer_id", uuid.UUID{}).Immutable().
+			Comment("the policyholder when the renewal was recorded"),
+		field.Time("due_date").SchemaType(dateType).Immutable().
+			Comment("the renewal date that came due and was renewed"),
+		field.Time("renewed_to").SchemaType(dateType).Immutable().
+			Comment("the next renewal date the renewal set"),
+		field.Time("recorded_at").Default(now).Immutable(),
+	}
+}
+
+// Annotations of PolicyRenewal.
+func (PolicyRenewal) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "policy_renewals"}}
+}
+
+// Indexes of PolicyRenewal: one row per renewal of a policy (a replayed
+// load records nothing twice); the report finds a period's by due date.
+func (PolicyRenewal) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("policy_id", "due_date").Unique(),
+		index.Fields("due_date", "customer_id"),
+	}
+}

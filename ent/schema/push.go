@@ -100,6 +100,8 @@ func (Reminder) Fields() []ent.Field {
 		field.String("last_error").Default(""),
 		field.String("provider_message_id").Default(""),
 		field.UUID("notification_id", uuid.UUID{}).Optional().Nillable(),
+		field.Enum("channel").Values("push", "inbox").Optional().Nillable().
+			Comment("how a sent reminder reached its recipient: push (a device took it) or inbox (the agent's inbox only); null until sent"),
 	}
 }
 

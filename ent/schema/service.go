@@ -165,3 +165,35 @@ func (CalendarDay) Fields() []ent.Field {
 		field.String("note").Default(""),
 	}
 }
+
+// ClaimEvent is one transition of a claim as recorded: from and to which
+// state, the note sent with it, who made it and when. Written by the
+// server in the transition's transaction; read through the claim (GET
+// /v1/claims/{id}/events). The note is cleared when the customer is erased.
+type ClaimEvent struct{ ent.Schema }
+
+// Policy of ClaimEvent: see package access.
+func (ClaimEvent) Policy() ent.Policy { return access.AdminReadSystemWrite() }
+
+// Mixin of ClaimEvent.
+func (ClaimEvent) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+
+// Fields of ClaimEvent.
+func (ClaimEvent) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("claim_id", uuid.UUID{}).Immutable(),
+		field.UUID("customer_id", uuid.UUID{}).Immutable(),
+		field.String("transition").NotEmpty().Immutable(),
+		field.String("from_status").NotEmpty().Immutable(),
+		field.String("to_status").NotEmpty().Immutable(),
+		field.Text("note").Optional().Nillable(),
+		field.UUID("agent_id", uuid.UUID{}).Optional().Nillable().Immutable(),
+		field.Time("at").Immutable(),
+		field.Time("recorded_at").Immutable(),
+	}
+}
+
+// Indexes of ClaimEvent.
+func (ClaimEvent) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("claim_id", "at"), index.Fields("customer_id")}
+}

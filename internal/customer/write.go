@@ -9,6 +9,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/claim"
+	"github.com/agentdesk/agentdesk/ent/claimevent"
 	"github.com/agentdesk/agentdesk/ent/complaint"
 	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/device"
@@ -320,6 +321,9 @@ func (s *Service) Erase(ctx context.Context, id uuid.UUID, ifMatch *int64) error
 			return err
 		}
 		if _, err := tx.Claim.Update().Where(claim.CustomerID(id)).SetDescription("").SetUpdatedAt(now).Save(sys); err != nil {
+			return err
+		}
+		if _, err := tx.ClaimEvent.Update().Where(claimevent.CustomerID(id)).ClearNote().Save(sys); err != nil {
 			return err
 		}
 		if _, err := tx.InsurancePolicy.Update().Where(insurancepolicy.CustomerID(id)).

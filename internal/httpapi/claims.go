@@ -94,8 +94,7 @@ func (s *Server) GetClaim(ctx context.Context, req api.GetClaimRequestObject) (a
 }
 
 // UpdateClaim applies a transition with its data; If-Match is the version
-// the change is based on. The contract's note has nowhere to be stored
-// yet and is not kept.
+// the change is based on. The note is kept in the claim's history.
 func (s *Server) UpdateClaim(ctx context.Context, req api.UpdateClaimRequestObject) (api.UpdateClaimResponseObject, error) {
 	base, err := baseVersion(req.Params.IfMatch)
 	if err != nil {
@@ -105,10 +104,28 @@ func (s *Server) UpdateClaim(ctx context.Context, req api.UpdateClaimRequestObje
 	c, err := s.quality.TransitionClaim(ctx, req.Id, base, quality.ClaimTransition(b.Transition), quality.ClaimFields{
 		Decision:        enumPtr[claim.Decision](b.Decision),
 		AmountPaidCents: b.AmountPaidCents,
+		Note:            b.Note,
 	})
 	if err != nil {
 		return nil, denied(err)
 	}
 	return api.UpdateClaim200JSONResponse{Body: claimToAPI(c, s.clock.Now()),
 		Headers: api.UpdateClaim200ResponseHeaders{ETag: customer.ETag(c.Version)}}, nil
+}
+
+// ListClaimEvents returns a claim's history, oldest first.
+func (s *Server) ListClaimEvents(ctx context.Context, req api.ListClaimEventsRequestObject) (api.ListClaimEventsResponseObject, error) {
+	evs, err := s.quality.ClaimEvents(ctx, req.Id)
+	if err != nil {
+		return nil, denied(err)
+	}
+	out := api.ClaimEventList{Items: make([]api.ClaimEvent, len(evs))}
+	for i, ev := range evs {
+		out.Items[i] = api.ClaimEvent{
+			Id: ev.ID, ClaimId: ev.ClaimID, Transition: api.ClaimTransition(ev.Transition),
+			FromStatus: api.ClaimStatus(ev.FromStatus), ToStatus: api.ClaimStatus(ev.ToStatus),
+			Note: ev.Note, AgentId: ev.AgentID, At: ev.At.UTC(), RecordedAt: ev.RecordedAt.UTC(),
+		}
+	}
+	return api.ListClaimEvents200JSONResponse(out), nil
 }

@@ -144,6 +144,40 @@ func TestClaimWorkflow(t *testing.T) {
 			t.Errorf("declined claim = %+v", declined)
 		}
 
+		// The history keeps each transition with its note and who made it;
+		// the refused ones left nothing.
+		res = e.Do(t, apptest.Request{Method: "GET", Path: "/v1/claims/" + c.Id.String() + "/events", Token: b.tok(t, "agent1")})
+		outcome{status: 200}.check(t, res)
+		var hist api.ClaimEventList
+		res.JSON(t, &hist)
+		type ev struct {
+			Tr       api.ClaimTransition
+			From, To api.ClaimStatus
+			Note     string
+			Agent    uuid.UUID
+		}
+		var gotHist []ev
+		for _, x := range hist.Items {
+			if x.ClaimId != c.Id || x.At.IsZero() || x.RecordedAt.IsZero() {
+				t.Errorf("event %+v", x)
+			}
+			n := ""
+			if x.Note != nil {
+				n = *x.Note
+			}
+			gotHist = append(gotHist, ev{x.Transition, x.FromStatus, x.ToStatus, n, idOf(x.AgentId)})
+		}
+		wantHist := []ev{
+			{api.ClaimTransitionAccept, api.ClaimStatusFiled, api.ClaimStatusAccepted, "先受理", b.id("agent1")},
+			{api.ClaimTransitionDocumentsComplete, api.ClaimStatusAccepted, api.ClaimStatusDocumentsComplete, "", b.id("lead1")},
+			{api.ClaimTransitionDecide, api.ClaimStatusDocumentsComplete, api.ClaimStatusDecided, "", b.id("agent1")},
+			{api.ClaimTransitionClose, api.ClaimStatusDecided, api.ClaimStatusClosed, "", b.id("agent1")},
+		}
+		if diff := cmp.Diff(wantHist, gotHist); diff != "" {
+			t.Errorf("history (-want +got):\n%s", diff)
+		}
+		outcome{status: 404}.check(t, e.Do(t, apptest.Request{Method: "GET", Path: "/v1/claims/" + c.Id.String() + "/events", Token: b.tok(t, "agent3")}))
+
 		// An approved claim is paid, then closed.
 		paid := createClaim(t, e, b.tok(t, "agent1"), map[string]any{"customer_id": b.c1, "policy_id": policy, "description": "门诊"})
 		for _, body := range []map[string]any{

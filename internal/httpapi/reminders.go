@@ -64,11 +64,16 @@ func reminderReportToAPI(r *push.Report) api.ReminderReport {
 			Windows: make([]api.ReminderWindow, 0, len(it.Windows)),
 		}
 		for _, w := range it.Windows {
-			item.Windows = append(item.Windows, api.ReminderWindow{
+			win := api.ReminderWindow{
 				WindowDays: int32(w.WindowDays), Recipient: api.ReminderWindowRecipient(w.Recipient),
 				Status: api.ReminderStatus(w.Status), ScheduledFor: utcTime(w.ScheduledFor),
 				SentAt: utcTime(w.SentAt), ErrorCode: w.ErrorCode,
-			})
+			}
+			if w.Channel != nil {
+				ch := api.ReminderWindowChannel(*w.Channel)
+				win.Channel = &ch
+			}
+			item.Windows = append(item.Windows, win)
 		}
 		out.Items = append(out.Items, item)
 	}

@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent"
 	entcustomer "github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/insurancepolicy"
+	"github.com/agentdesk/agentdesk/ent/policyrenewal"
 	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/auth"
@@ -146,8 +149,11 @@ func (s *Service) UpsertPolicy(ctx context.Context, externalID string, ifMatch *
 		if ent.IsNotFound(err) {
 			return apperr.PreconditionFailed("the policy changed meanwhile; retry")
 		}
+		if err != nil {
+			return err
+		}
 		res = Updated
-		return err
+		return recordRenewal(ctx, tx, cur, out, now)
 	})
 	switch {
 	case err == nil:
@@ -159,6 +165,32 @@ func (s *Service) UpsertPolicy(ctx context.Context, externalID string, ifMatch *
 			apperr.FieldError{Field: "/number", Code: "unique", Message: "another policy has this number"})
 	}
 	return nil, "", fmt.Errorf("upsert policy: %w", err)
+}
+
+// minRenewalTerm is the shortest move of a renewal date that counts as a
+// renewal: the shortest policy term (a month). A smaller move is the
+// insurer correcting the date, not renewing.
+const minRenewalTerm = 28 * 24 * time.Hour
+
+// recordRenewal records a renewal when an update moved a policy's renewal
+// date on by at least minRenewalTerm and left the policy in force (active
+// or in grace): the renewal due on the old date was renewed. A replayed
+// load records nothing twice (one row per policy and due date).
+func recordRenewal(ctx context.Context, tx *ent.Tx, before, after *ent.InsurancePolicy, now time.Time) error {
+	if before.RenewalDate == nil || after.RenewalDate == nil || after.RenewalDate.Sub(*before.RenewalDate) < minRenewalTerm {
+		return nil
+	}
+	if after.Status != insurancepolicy.StatusActive && after.Status != insurancepolicy.StatusGrace {
+		return nil
+	}
+	err := tx.PolicyRenewal.Create().SetPolicyID(after.ID).SetCustomerID(after.CustomerID).
+		SetDueDate(day(*before.RenewalDate)).SetRenewedTo(day(*after.RenewalDate)).SetRecordedAt(now).
+		OnConflictColumns(policyrenewal.FieldPolicyID, policyrenewal.FieldDueDate).DoNothing().
+		Exec(auth.SystemContext(ctx))
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("record renewal: %w", err)
+	}
+	return nil
 }
 
 func setOptional(m *ent.InsurancePolicyMutation, in PolicyInput) {

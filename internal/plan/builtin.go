@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/planrule"
 	"github.com/agentdesk/agentdesk/internal/domain"
@@ -113,6 +115,10 @@ func BuiltinToolkitKeys() []string {
 	return slices.Compact(keys)
 }
 
+// builtinsLock is the PostgreSQL advisory-lock key that serializes
+// EnsureBuiltins across replicas.
+const builtinsLock = 0x61646269 // "adbi"
+
 // EnsureBuiltins stores the built-in rules that are missing (by key) and
 // bumps the rules version when it added any; rules already stored, edited
 // or not, are left alone. It returns how many it added. Pass
@@ -124,6 +130,14 @@ func EnsureBuiltins(ctx context.Context, db *store.DB) (int, error) {
 	added := 0
 	now := db.Now()
 	err := db.WithTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		// Replicas starting at once: on PostgreSQL one at a time reads
+		// what is there and adds the rest (the others then find it all);
+		// SQLite's write transactions are serialized already.
+		if db.Dialect == dialect.Postgres {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(builtinsLock)); err != nil {
+				return fmt.Errorf("lock built-in rules: %w", err)
+			}
+		}
 		have, err := tx.PlanRule.Query().Select(planrule.FieldKey).Strings(ctx)
 		if err != nil {
 			return err

@@ -25,6 +25,14 @@ type verdict struct {
 	pushed    bool // some device has it
 }
 
+// channel is how a sent reminder reached its recipient.
+func (v verdict) channel() reminder.Channel {
+	if v.pushed {
+		return reminder.ChannelPush
+	}
+	return reminder.ChannelInbox
+}
+
 // Reasons recorded on reminders that reach no device.
 const (
 	reasonPushOff = "push_not_configured"
@@ -140,7 +148,7 @@ func (w *Worker) finish(ctx context.Context, j job, results []Result, now time.T
 			u.ClearNextAttemptAt()
 		}
 		if v.status == reminder.StatusSent {
-			u.SetSentAt(now)
+			u.SetSentAt(now).SetChannel(v.channel())
 		}
 		n, err := u.Save(ctx)
 		if err != nil {

@@ -76,6 +76,9 @@ type ReportWindow struct {
 	ScheduledFor *time.Time
 	SentAt       *time.Time
 	ErrorCode    *string
+	// Channel is how a sent reminder reached its recipient (nil until
+	// sent, and for reminders sent before the channel was stored).
+	Channel *reminder.Channel
 }
 
 // itemKey orders report items: due date, due kind, policy.
@@ -388,8 +391,16 @@ func windowOf(r *ent.Reminder, now time.Time) ReportWindow {
 			w.Status = WindowScheduled
 		}
 	case reminder.StatusSent:
+		// The stored channel says how it went; rows sent before the
+		// channel was stored fall back on the provider's message id.
 		w.Status = WindowSent
-		if r.ProviderMessageID != "" {
+		if r.Channel != nil {
+			ch := *r.Channel
+			w.Channel = &ch
+			if ch == reminder.ChannelPush {
+				w.Status = WindowDelivered
+			}
+		} else if r.ProviderMessageID != "" {
 			w.Status = WindowDelivered
 		}
 	case reminder.StatusFailed:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/deliveryattempt"
+	"github.com/agentdesk/agentdesk/ent/reminder"
 	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/auth"
@@ -25,7 +26,7 @@ type reportRow struct {
 	Kind    string
 	Due     string
 	AtRisk  bool
-	Windows []string // "30 agent delivered 02-28 01:00 sent UNAVAILABLE"
+	Windows []string // "30 agent delivered 02-28 01:00 sent UNAVAILABLE via push"
 }
 
 func flatten(items []ReportItem, names map[uuid.UUID]string) []reportRow {
@@ -42,6 +43,9 @@ func flatten(items []ReportItem, names map[uuid.UUID]string) []reportRow {
 			}
 			if w.ErrorCode != nil {
 				s += " " + *w.ErrorCode
+			}
+			if w.Channel != nil {
+				s += " via " + string(*w.Channel)
 			}
 			r.Windows = append(r.Windows, s)
 		}
@@ -115,17 +119,17 @@ func TestReminderReport(t *testing.T) {
 				"3 agent failed 03-15 01:00 UNAVAILABLE", "1 agent failed 03-17 01:00 UNAVAILABLE",
 				"0 agent failed 03-18 01:00 UNAVAILABLE"}},
 			{Policy: "p5", Kind: "premium", Due: "2026-03-30", Windows: []string{
-				"30 agent delivered 02-28 01:00 sent", "7 agent cancelled 03-23 01:00 due_date_changed",
+				"30 agent delivered 02-28 01:00 sent via push", "7 agent cancelled 03-23 01:00 due_date_changed",
 				"3 agent cancelled 03-27 01:00 due_date_changed", "1 agent cancelled 03-29 01:00 due_date_changed",
 				"0 agent cancelled 03-30 01:00 due_date_changed"}},
 			{Policy: "p4", Kind: "premium", Due: "2026-04-01", AtRisk: true, Windows: []string{
 				"30 agent pending 03-02 01:00", "7 agent scheduled 03-25 01:00", "3 agent scheduled 03-29 01:00",
 				"1 agent scheduled 03-31 01:00", "0 agent scheduled 04-01 01:00"}},
 			{Policy: "p6", Kind: "premium", Due: "2026-04-05", Windows: []string{
-				"30 agent sent 03-06 01:00 sent", "7 agent scheduled 03-29 01:00", "3 agent scheduled 04-02 01:00",
+				"30 agent sent 03-06 01:00 sent via inbox", "7 agent scheduled 03-29 01:00", "3 agent scheduled 04-02 01:00",
 				"1 agent scheduled 04-04 01:00", "0 agent scheduled 04-05 01:00"}},
 			{Policy: "p1", Kind: "premium", Due: "2026-04-10", Windows: []string{
-				"30 agent delivered 03-11 01:00 sent", "7 agent scheduled 04-03 01:00", "3 agent scheduled 04-07 01:00",
+				"30 agent delivered 03-11 01:00 sent via push", "7 agent scheduled 04-03 01:00", "3 agent scheduled 04-07 01:00",
 				"1 agent scheduled 04-09 01:00", "0 agent scheduled 04-10 01:00"}},
 		}
 		from, to := day(2026, 3, 15), day(2026, 4, 15)
@@ -184,4 +188,33 @@ func TestReminderReport(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWindowOfChannel: a sent reminder's status comes from its stored
+// channel; rows sent before the channel was stored fall back on the
+// provider's message id.
+func TestWindowOfChannel(t *testing.T) {
+	now := utc(2026, 3, 1, 0, 0)
+	push, inbox := reminder.ChannelPush, reminder.ChannelInbox
+	tests := []struct {
+		name    string
+		channel *reminder.Channel
+		msgID   string
+		want    WindowStatus
+	}{
+		{"push", &push, "projects/p/messages/1", WindowDelivered},
+		{"push without a message id", &push, "", WindowDelivered},
+		{"inbox", &inbox, "", WindowSent},
+		{"inbox, a message id of an earlier attempt", &inbox, "projects/p/messages/1", WindowSent},
+		{"before the channel: message id", nil, "projects/p/messages/1", WindowDelivered},
+		{"before the channel: none", nil, "", WindowSent},
+	}
+	for _, tt := range tests {
+		r := &ent.Reminder{Status: reminder.StatusSent, Channel: tt.channel, ProviderMessageID: tt.msgID,
+			RecipientKind: reminder.RecipientKindAgent, ScheduledFor: now, SentAt: &now}
+		w := windowOf(r, now)
+		if w.Status != tt.want || (tt.channel == nil) != (w.Channel == nil) || (tt.channel != nil && *w.Channel != *tt.channel) {
+			t.Errorf("%s: status %s channel %v, want %s %v", tt.name, w.Status, w.Channel, tt.want, tt.channel)
+		}
+	}
 }

@@ -31,6 +31,9 @@ type Scheduler struct {
 	mu     sync.Mutex // one Plan at a time per Scheduler
 	fullAt time.Time  // the last full plan's time
 	seq    int64      // the change log read up to here
+	// recipAt is the time up to which the recipients' records (agents,
+	// customer devices) were read.
+	recipAt time.Time
 }
 
 // NewScheduler returns a Scheduler; it checks cfg.
@@ -135,7 +138,7 @@ func (s *Scheduler) full(ctx context.Context, now time.Time, st *PlanStats) erro
 	if err := s.sweep(ctx, now, st, visited); err != nil {
 		return err
 	}
-	s.fullAt, s.seq = now, seq
+	s.fullAt, s.seq, s.recipAt = now, seq, now
 	return nil
 }
 

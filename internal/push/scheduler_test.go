@@ -236,17 +236,17 @@ func TestPlanDateChanges(t *testing.T) {
 		bMoved := withErr(bRows, "cancelled", reasonRecipientChanged)
 		check("returned", slices.Concat(sent, old, want("premium", "2026-04-12", "agent:a", "pending", 8, 30, 7, 3, 1, 0), bMoved))
 
-		// The agent moves to Urumqi. Agents are not in the change log: the
-		// pending rows follow the zone at the next full plan (6 hours after
-		// the day's first).
+		// The agent moves to Urumqi: the next plan, incremental, moves the
+		// pending rows to the new zone at once (agents are found by
+		// updated_at); the full plan after it finds nothing to do.
 		f.tx(func(ctx context.Context, tx *ent.Tx) error {
-			return tx.Agent.UpdateOneID(a.ID).SetTimeZone("Asia/Urumqi").Exec(ctx)
+			return tx.Agent.UpdateOneID(a.ID).SetTimeZone("Asia/Urumqi").SetUpdatedAt(utc(2026, 3, 11, 4, 30)).Exec(ctx)
 		})
-		if st := plan(t, s, utc(2026, 3, 11, 5, 0)); st.Full || st.Rescheduled != 0 {
-			t.Errorf("incremental plan after the zone change: %+v, want nothing", st)
+		if st := plan(t, s, utc(2026, 3, 11, 5, 0)); st.Full || st.Rescheduled != 5 {
+			t.Errorf("incremental plan after the zone change: %+v, want 5 rescheduled", st)
 		}
-		if st := plan(t, s, utc(2026, 3, 11, 8, 0)); !st.Full || st.Rescheduled != 5 {
-			t.Errorf("full plan after the zone change: %+v, want 5 rescheduled", st)
+		if st := plan(t, s, utc(2026, 3, 11, 8, 0)); !st.Full || st.Rescheduled != 0 {
+			t.Errorf("full plan after the zone change: %+v, want nothing", st)
 		}
 		check("moved zone", slices.Concat(sent, old, want("premium", "2026-04-12", "agent:a", "pending", 6, 30, 7, 3, 1, 0), bMoved))
 
@@ -288,5 +288,59 @@ func TestPlanCustomerConsent(t *testing.T) {
 		if diff := cmp.Diff(w, rows(t, f, p.ID, names)); diff != "" {
 			t.Errorf("after withdrawal (-want +got):\n%s", diff)
 		}
+	})
+}
+
+// TestPlanFollowsRecipientZones: an agent's time zone and a customer's
+// device change between full plans; the next (incremental) plan moves the
+// pending reminders to the new local send times at once.
+func TestPlanFollowsRecipientZones(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFx(t, db)
+		now := utc(2026, 3, 10, 0, 0)
+		fake := clock.NewFake(now)
+		s := newScheduler(t, db, fake, DefaultConfig())
+		a := f.agent("Asia/Shanghai", "zh-CN")
+		c := f.customer(&a.ID, "王芳", true)
+		dev := f.customerDevice(c.ID, "cust-token", "America/Los_Angeles")
+		p := f.policy(c.ID, ptr(day(2026, 4, 10)), nil)
+		names := map[uuid.UUID]string{a.ID: "a", c.ID: "c"}
+		check := func(step string, w []row) {
+			t.Helper()
+			if diff := cmp.Diff(sorted(w), rows(t, f, p.ID, names)); diff != "" {
+				t.Errorf("%s: rows mismatch (-want +got):\n%s", step, diff)
+			}
+		}
+		if st := plan(t, s, now); !st.Full || st.Scheduled != 10 {
+			t.Fatalf("first plan: %+v", st)
+		}
+		check("planned", slices.Concat(
+			want("premium", "2026-04-10", "agent:a", "pending", 8, 30, 7, 3, 1, 0),
+			want("premium", "2026-04-10", "customer:c", "pending", -7, 30, 7, 3, 1, 0)))
+
+		// Nothing changed: the next plan is incremental and moves nothing.
+		fake.Set(now.Add(5 * time.Minute))
+		if st := plan(t, s, fake.Now()); st.Full || st.Rescheduled != 0 {
+			t.Fatalf("plan without changes: %+v", st)
+		}
+
+		// The agent moves to Berlin (CET +1, CEST +2 from 29 March); the
+		// customer's phone now reports Tokyo (+9).
+		fake.Set(now.Add(10 * time.Minute))
+		f.tx(func(ctx context.Context, tx *ent.Tx) error {
+			if err := tx.Agent.UpdateOneID(a.ID).SetTimeZone("Europe/Berlin").SetUpdatedAt(fake.Now()).Exec(ctx); err != nil {
+				return err
+			}
+			return tx.Device.UpdateOneID(dev.ID).SetTimeZone("Asia/Tokyo").SetUpdatedAt(fake.Now()).Exec(ctx)
+		})
+		fake.Set(now.Add(15 * time.Minute))
+		st := plan(t, s, fake.Now())
+		if st.Full || st.Rescheduled != 10 {
+			t.Errorf("plan after the changes: %+v, want 10 rescheduled by an incremental plan", st)
+		}
+		check("re-planned", slices.Concat(
+			want("premium", "2026-04-10", "agent:a", "pending", 1, 30),
+			want("premium", "2026-04-10", "agent:a", "pending", 2, 7, 3, 1, 0),
+			want("premium", "2026-04-10", "customer:c", "pending", 9, 30, 7, 3, 1, 0)))
 	})
 }

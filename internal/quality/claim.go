@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/claim"
+	"github.com/agentdesk/agentdesk/ent/claimevent"
 	"github.com/agentdesk/agentdesk/internal/apperr"
+	"github.com/agentdesk/agentdesk/internal/auth"
 )
 
 // The claim clocks of the standard, in calendar days counted as elapsed
@@ -158,8 +161,13 @@ type ClaimFields struct {
 	AmountPaidCents *int64
 	// At is when the transition happened; now when nil. It must not be
 	// before the claim was filed.
-	At *time.Time
+	At *time.Time // Note is kept with the transition in the claim's history (at most
+	// MaxClaimNote characters).
+	Note *string
 }
+
+// MaxClaimNote is the longest note of a claim transition, in characters.
+const MaxClaimNote = 5000
 
 // TransitionClaim applies a transition to a claim. baseVersion works as in
 // TransitionComplaint. A transition not allowed from the claim's state (or
@@ -189,6 +197,9 @@ func (s *Service) TransitionClaim(ctx context.Context, id uuid.UUID, baseVersion
 		p.add("/amount_paid_cents", "minimum", "must not be negative")
 	}
 	p.notFuture("/at", f.At, now)
+	if f.Note != nil && utf8.RuneCountInString(*f.Note) > MaxClaimNote {
+		p.add("/note", "maxLength", fmt.Sprintf("must have at most %d characters", MaxClaimNote))
+	}
 	if err := p.err("the claim change is invalid"); err != nil {
 		return nil, err
 	}
@@ -233,9 +244,31 @@ func (s *Service) TransitionClaim(ctx context.Context, id uuid.UUID, baseVersion
 		if err != nil {
 			return fmt.Errorf("update claim %s: %w", id, err)
 		}
+		ev := tx.ClaimEvent.Create().SetClaimID(id).SetCustomerID(c.CustomerID).SetTransition(string(tr)).
+			SetFromStatus(string(c.Status)).SetToStatus(string(rule.to)).SetNillableNote(f.Note).
+			SetAt(at).SetRecordedAt(now).SetNillableAgentID(viewerAgent(ctx))
+		if err := ev.Exec(auth.SystemContext(ctx)); err != nil {
+			return fmt.Errorf("record claim %s event: %w", id, err)
+		}
 		return nil
 	})
 	return out, err
+}
+
+// ClaimEvents returns the history of a claim the caller may read, oldest
+// first: apperr.NotFound when the claim is not in the caller's view.
+func (s *Service) ClaimEvents(ctx context.Context, id uuid.UUID) ([]*ent.ClaimEvent, error) {
+	if _, err := s.db.Client.Claim.Get(ctx, id); ent.IsNotFound(err) {
+		return nil, apperr.NotFound("claim not found")
+	} else if err != nil {
+		return nil, fmt.Errorf("load claim %s: %w", id, err)
+	}
+	evs, err := s.db.Client.ClaimEvent.Query().Where(claimevent.ClaimID(id)).
+		Order(ent.Asc(claimevent.FieldAt), ent.Asc(claimevent.FieldID)).All(auth.SystemContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("load claim %s events: %w", id, err)
+	}
+	return evs, nil
 }
 
 // claimState names a claim's state for messages: "decided (declined)".

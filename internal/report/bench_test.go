@@ -175,20 +175,35 @@ func generate(b *testing.B, db *store.DB) uuid.UUID {
 	agentOf := func(c int) uuid.UUID { return agents[c%benchAgents] }
 	chunks(b, db, nCust*benchPoliciesPerCus, func(ctx context.Context, tx *ent.Tx, from, to int) error {
 		bulk := make([]*ent.InsurancePolicyCreate, 0, to-from)
+		var renewals []*ent.PolicyRenewalCreate
 		for i := from; i < to; i++ {
-			// Started on any day of 2024 or 2025; renewing yearly, 80% renewed
-			// for the coming year.
+			// Started on any day of 2024 or 2025; renewing yearly, with the
+			// renewals recorded: those of 2025 for the policies of 2024, and
+			// 80% renewed from 2026 for the coming year.
+			id := uuid.Must(uuid.NewV7())
+			c := cust[i/benchPoliciesPerCus]
 			start := time.Date(2024, 1, 1+rng.IntN(730), 0, 0, 0, 0, time.UTC)
 			renewal := time.Date(2026, start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
-			if renewal.Before(qStart) || rng.IntN(10) < 8 {
+			renew := func(due time.Time) {
+				renewals = append(renewals, tx.PolicyRenewal.Create().SetPolicyID(id).SetCustomerID(c).
+					SetDueDate(due).SetRenewedTo(due.AddDate(1, 0, 0)).SetRecordedAt(due))
+			}
+			if start.Year() == 2024 {
+				renew(renewal.AddDate(-1, 0, 0))
+			}
+			if rng.IntN(10) < 8 {
+				renew(renewal)
 				renewal = renewal.AddDate(1, 0, 0)
 			}
-			bulk = append(bulk, tx.InsurancePolicy.Create().SetCustomerID(cust[i/benchPoliciesPerCus]).
+			bulk = append(bulk, tx.InsurancePolicy.Create().SetID(id).SetCustomerID(c).
 				SetNumber(fmt.Sprintf("P%08d", i)).SetLine(insurancepolicy.LineHealth).SetPremiumCents(500000).
 				SetStartDate(start).
 				SetRenewalDate(renewal))
 		}
-		return tx.InsurancePolicy.CreateBulk(bulk...).Exec(ctx)
+		if err := tx.InsurancePolicy.CreateBulk(bulk...).Exec(ctx); err != nil {
+			return err
+		}
+		return tx.PolicyRenewal.CreateBulk(renewals...).Exec(ctx)
 	})
 	// Interactions: per customer and quarter, a consultation, its answer
 	// and a revisit; half use the toolkit.

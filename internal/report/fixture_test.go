@@ -115,15 +115,31 @@ func build(t *testing.T, db *store.DB) world {
 		polA1 = policy(cA1, "PA1", day("2024-06-01"), nil, insurancepolicy.StatusActive)
 		polA2 = policy(cA2, "PA2", day("2024-06-01"), nil, insurancepolicy.StatusActive)
 		polB1 = policy(cB1, "PB1", day("2024-06-01"), nil, insurancepolicy.StatusActive)
-		// Renewals. February's window moves renewed dates to February 2027;
-		// the previous period is 4–31 January.
-		policy(cA1, "p1", day("2025-02-10"), ptr(day("2027-02-10")), insurancepolicy.StatusActive)    // Feb: renewed
-		policy(cA1, "p2", day("2025-02-15"), ptr(day("2026-02-15")), insurancepolicy.StatusLapsed)    // Feb: not renewed
-		policy(cA1, "p3", day("2026-02-20"), ptr(day("2027-02-20")), insurancepolicy.StatusActive)    // new business: neither
-		policy(cA1, "p4", day("2024-01-20"), ptr(day("2027-01-20")), insurancepolicy.StatusActive)    // Jan: renewed
-		policy(cA1, "p5", day("2025-01-10"), ptr(day("2026-01-10")), insurancepolicy.StatusLapsed)    // Jan: not renewed
-		policy(cA1, "p6", day("2025-01-02"), ptr(day("2026-01-02")), insurancepolicy.StatusLapsed)    // before 4 Jan: neither
-		policy(cA1, "p7", day("2025-02-28"), ptr(day("2027-02-28")), insurancepolicy.StatusActive)    // Feb: renewed
+		// Renewals: the policies as they stand, and the renewals recorded
+		// when their dates moved on. February's previous period is 4–31
+		// January.
+		renewed := func(pol uuid.UUID, c uuid.UUID, due, to string) {
+			tx.PolicyRenewal.Create().SetPolicyID(pol).SetCustomerID(c).SetDueDate(day(due)).SetRenewedTo(day(to)).
+				SetRecordedAt(utc("2026-01-01T00:00:00Z")).SaveX(ctx)
+		}
+		p1 := policy(cA1, "p1", day("2025-02-10"), ptr(day("2027-02-10")), insurancepolicy.StatusActive) // Feb: renewed
+		renewed(p1, cA1, "2026-02-10", "2027-02-10")
+		policy(cA1, "p2", day("2025-02-15"), ptr(day("2026-02-15")), insurancepolicy.StatusLapsed)       // Feb: not renewed
+		policy(cA1, "p3", day("2026-02-20"), ptr(day("2027-02-20")), insurancepolicy.StatusActive)       // new business: neither
+		p4 := policy(cA1, "p4", day("2024-01-20"), ptr(day("2027-01-20")), insurancepolicy.StatusActive) // Jan: renewed
+		renewed(p4, cA1, "2025-01-20", "2026-01-20")                                                     // a year before: neither
+		renewed(p4, cA1, "2026-01-20", "2027-01-20")
+		policy(cA1, "p5", day("2025-01-10"), ptr(day("2026-01-10")), insurancepolicy.StatusLapsed)       // Jan: not renewed
+		p6 := policy(cA1, "p6", day("2025-01-02"), ptr(day("2027-01-02")), insurancepolicy.StatusActive) // before 4 Jan: neither
+		renewed(p6, cA1, "2026-01-02", "2027-01-02")
+		p7 := policy(cA1, "p7", day("2025-02-28"), ptr(day("2027-02-28")), insurancepolicy.StatusActive) // Feb: renewed
+		renewed(p7, cA1, "2026-02-28", "2027-02-28")
+		// A two-year term: its date moved two years on (the history counts
+		// it where "a year on" would not).
+		p8 := policy(cA1, "p8", day("2024-02-18"), ptr(day("2028-02-18")), insurancepolicy.StatusActive) // Feb: renewed
+		renewed(p8, cA1, "2026-02-18", "2028-02-18")
+		// Loaded already renewed, with no renewal seen: neither.
+		policy(cA1, "p10", day("2025-02-12"), ptr(day("2027-02-12")), insurancepolicy.StatusActive)
 		policy(cA2, "p9", day("2025-02-05"), ptr(day("2026-02-05")), insurancepolicy.StatusGrace)     // Feb: not renewed
 		policy(cX, "pX", day("2025-01-15"), ptr(day("2026-01-15")), insurancepolicy.StatusTerminated) // Jan: not renewed
 

@@ -30,9 +30,9 @@ func interactionFigures(ctx context.Context, q querier, b builder, out map[Key]f
 	resp := b.seconds("i.received_at", "i.first_response_at")
 	var s stmt
 	s.w("SELECT COUNT(*), ")
-	s.w(count(consultation+" AND (i.first_response_at IS NOT NULL OR i.received_at < ?)")+", ", b.p.now.Add(-12*time.Hour))
+	s.w(count(consultation+" AND (i.first_response_at IS NOT NULL OR "+b.t("i.received_at")+" < ?)")+", ", b.p.now.Add(-12*time.Hour))
 	s.w(count(consultation+" AND i.first_response_at IS NOT NULL AND "+resp+" <= 43200") + ", ")
-	s.w(count(consultation+" AND (i.first_response_at IS NOT NULL OR i.received_at < ?)")+", ", b.p.now.Add(-5*time.Minute))
+	s.w(count(consultation+" AND (i.first_response_at IS NOT NULL OR "+b.t("i.received_at")+" < ?)")+", ", b.p.now.Add(-5*time.Minute))
 	s.w(count(consultation + " AND i.first_response_at IS NOT NULL AND " + resp + " <= 300"))
 	s.w(" FROM interactions i WHERE i.received_at >= ? AND i.received_at < ?", b.p.start, b.p.end)
 	b.eventScope(&s, "i")
@@ -88,8 +88,8 @@ func firstResponseMedian(ctx context.Context, q querier, b builder, out map[Key]
 // accepted_at ≤ accept_due_at.
 func claimFigures(ctx context.Context, q querier, b builder, out map[Key]figure) error {
 	var s stmt
-	s.w("SELECT "+count("cl.accepted_at IS NOT NULL OR cl.accept_due_at < ?")+", ", b.p.now)
-	s.w(count("cl.accepted_at IS NOT NULL AND cl.accepted_at <= cl.accept_due_at"))
+	s.w("SELECT "+count("cl.accepted_at IS NOT NULL OR "+b.t("cl.accept_due_at")+" < ?")+", ", b.p.now)
+	s.w(count("cl.accepted_at IS NOT NULL AND " + b.t("cl.accepted_at") + " <= " + b.t("cl.accept_due_at")))
 	s.w(" FROM claims cl WHERE cl.filed_at >= ? AND cl.filed_at < ?", b.p.start, b.p.end)
 	b.eventScope(&s, "cl")
 	var decided, met int64
@@ -130,8 +130,8 @@ func complaintFigures(ctx context.Context, q querier, b builder, out map[Key]fig
 		if i > 0 {
 			s.w(",")
 		}
-		s.w(" "+count(at+" IS NOT NULL OR "+due+" < ?")+", ", b.p.now)
-		s.w(count(at + " IS NOT NULL AND " + at + " <= " + due))
+		s.w(" "+count(at+" IS NOT NULL OR "+b.t(due)+" < ?")+", ", b.p.now)
+		s.w(count(at + " IS NOT NULL AND " + b.t(at) + " <= " + b.t(due)))
 	}
 	s.w(" FROM complaints k WHERE k.received_at >= ? AND k.received_at < ?", b.p.start, b.p.end)
 	b.eventScope(&s, "k")
@@ -149,9 +149,9 @@ func complaintFigures(ctx context.Context, q querier, b builder, out map[Key]fig
 // steps and due in the period: decided when done on time or past due, met
 // when done with completed_at ≤ due_at.
 func keyNodeFigures(ctx context.Context, q querier, b builder, out map[Key]figure) error {
-	const met = "t.status = 'done' AND t.completed_at IS NOT NULL AND t.completed_at <= t.due_at"
+	met := "t.status = 'done' AND t.completed_at IS NOT NULL AND " + b.t("t.completed_at") + " <= " + b.t("t.due_at")
 	var s stmt
-	s.w("SELECT "+count("("+met+") OR t.due_at < ?")+", ", b.p.now)
+	s.w("SELECT "+count("("+met+") OR "+b.t("t.due_at")+" < ?")+", ", b.p.now)
 	s.w(count(met))
 	// The status list lets the (status, due_at) index find the period.
 	s.w(" FROM tasks t WHERE t.status IN ('todo', 'done', 'skipped') AND t.due_at >= ? AND t.due_at < ?", b.p.start, b.p.end)

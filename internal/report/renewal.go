@@ -9,17 +9,15 @@ import (
 // period minus that of the previous period of equal length (the same
 // number of days, ending the day before From), in percentage points.
 //
-// The policy table keeps only each policy's current renewal date, which
-// the insurer's system moves a year on when the policy renews. So, for a
-// window of days W = [first, last] and the customers in scope (by their
-// current agent):
+// For a window of days W = [first, last] and the customers in scope (by
+// their current agent):
 //
-//   - renewed in W: renewal_date falls in W shifted one year on, and the
-//     policy started before W (so the date moved on from W, rather than a
-//     new policy's first renewal date landing there);
-//   - not renewed in W: renewal_date falls in W and is before today (the
-//     date passed without the policy renewing; today's and later renewal
-//     dates are still open and are left out);
+//   - renewed in W: the recorded renewals (policy_renewals, written when a
+//     policy load moves a policy's renewal date on) whose renewal came due
+//     in W, whenever they were recorded;
+//   - not renewed in W: the policies whose current renewal date falls in W
+//     and is before today (the date passed without the policy renewing;
+//     today's and later renewal dates are still open and are left out);
 //   - renewal rate of W = renewed / (renewed + not renewed).
 //
 // The value is null when either period has no renewal due. Numerator and
@@ -39,15 +37,14 @@ func renewalFigures(ctx context.Context, q querier, b builder, out map[Key]figur
 		if i > 0 {
 			s.w(",")
 		}
-		s.w(" "+count("p.renewal_date >= ? AND p.renewal_date < ? AND p.start_date < ?")+", ",
-			start.AddDate(1, 0, 0), end.AddDate(1, 0, 0), start)
-		s.w(count("p.renewal_date >= ? AND p.renewal_date < ?"), start, decided)
+		s.w(" (SELECT COUNT(*) FROM policy_renewals r WHERE r.due_date >= ? AND r.due_date < ?", start, end)
+		b.customerScope(&s, "r")
+		s.w("), (SELECT COUNT(*) FROM policies p WHERE p.renewal_date >= ? AND p.renewal_date < ?", start, decided)
+		// By the renewal_date index: a window holds a few of the team's
+		// policies.
+		b.customerScopeOf(&s, b.noIndex("p.customer_id"))
+		s.w(")")
 	}
-	// Only the two windows and the two a year on matter: ranges the index
-	// on renewal_date finds.
-	s.w(" FROM policies p WHERE (p.renewal_date >= ? AND p.renewal_date < ? OR p.renewal_date >= ? AND p.renewal_date < ?)",
-		prev, curEnd, prev.AddDate(1, 0, 0), curEnd.AddDate(1, 0, 0))
-	b.customerScope(&s, "p")
 	var curRenewed, curLapsed, prevRenewed, prevLapsed int64
 	if err := scanCounts(ctx, q, b.dialect, &s, "renewal figures", &curRenewed, &curLapsed, &prevRenewed, &prevLapsed); err != nil {
 		return err

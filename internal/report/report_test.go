@@ -102,9 +102,9 @@ func TestKPIs(t *testing.T) {
 				report.ComplaintClose7wdRate:      v(1, 2, 2, true),       // m1 m2
 				report.ToolkitUsageRate:           v(0.3, 3, 10, false),   // c1 a7 r1
 				report.KeyNodeCoverage:            v(0.4, 2, 5, false),
-				report.StandardSuggestionRate:     v(0.5, 1, 2, false),  // cA1 of cA1 cA1c
-				report.NPS:                        v(40, 2, 5, true),    // 10 9 9 7 3
-				report.RenewalRateChange:          v(16.67, 2, 3, true), // 2/3 − 1/2
+				report.StandardSuggestionRate:     v(0.5, 1, 2, false), // cA1 of cA1 cA1c
+				report.NPS:                        v(40, 2, 5, true),   // 10 9 9 7 3
+				report.RenewalRateChange:          v(25, 3, 4, true),   // 3/4 − 1/2: p1 p7 p8 of + p2; p4 of + p5
 			}},
 			{"team 1 (a1 Shanghai, a2 Berlin)", report.Scope{TeamID: &w.t1}, nil, map[report.Key]row{
 				report.FirstResponse12hRate:       v(0.7143, 5, 7, false), // + c8
@@ -119,7 +119,7 @@ func TestKPIs(t *testing.T) {
 				report.KeyNodeCoverage:            v(0.5, 3, 6, false),
 				report.StandardSuggestionRate:     v(0.6667, 2, 3, false),
 				report.NPS:                        v(16.67, 1, 6, false),
-				report.RenewalRateChange:          v(0, 2, 4, false), // 2/4 − 1/2
+				report.RenewalRateChange:          v(10, 3, 5, false), // 3/5 − 1/2: + p9
 			}},
 			{"everyone", report.Scope{}, nil, map[report.Key]row{
 				report.FirstResponse12hRate:       v(0.75, 6, 8, false), // + c10
@@ -134,7 +134,7 @@ func TestKPIs(t *testing.T) {
 				report.KeyNodeCoverage:            v(0.5714, 4, 7, false), // + the task of cX, nobody's
 				report.StandardSuggestionRate:     v(0.4, 2, 5, false),
 				report.NPS:                        v(28.57, 2, 7, false),
-				report.RenewalRateChange:          v(16.67, 2, 4, true), // 2/4 − 1/3
+				report.RenewalRateChange:          v(26.67, 3, 5, true), // 3/5 − 1/3: + pX
 			}},
 			{"agent a2: no renewal due in January", report.Scope{AgentID: &w.a2}, nil, map[report.Key]row{
 				report.RenewalRateChange:   null(0, 1),

@@ -1,0 +1,2 @@
+-- Modify "reminders" table
+ALTER TABLE "reminders" ADD COLUMN "channel" character varying NULL;
