@@ -3814,10 +3814,10 @@ export interface components {
             /** @description Provider error of a failed reminder, e.g. `UNREGISTERED`. */
             error_code: string | null;
             /**
-             * @description How a sent reminder reached its recipient, as recorded when it was sent - `push` (a device took it; status `delivered`) or `inbox` (the agent's inbox only; status `sent`); `null` until sent.
+             * @description How a sent reminder reached its recipient, as recorded when it was sent - `push` (a device took it; status `delivered`) or `inbox` (the agent's inbox only; status `sent`); absent or `null` until sent.
              * @enum {string|null}
              */
-            channel: "push" | "inbox" | null;
+            channel?: "push" | "inbox" | null;
         };
         /** @description Reminders for one due date of one policy. */
         ReminderItem: {
