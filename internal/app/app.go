@@ -74,7 +74,7 @@ func OpenDatabase(ctx context.Context, cfg config.Config, clk clock.Clock) (*sto
 	if u == "" {
 		u = store.DefaultURL(cfg.DataDir)
 	}
-	return store.Open(ctx, u, store.Options{Clock: clk})
+	return store.Open(ctx, u, store.Options{Clock: clk, MaxOpenConns: cfg.DBMaxConns})
 }
 
 // New opens and migrates the database, loads the keys and builds the HTTP

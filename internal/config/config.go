@@ -15,8 +15,12 @@ import (
 
 // Config is every setting of the server and the commands.
 type Config struct {
-	Addr            string        `env:"AGENTDESK_ADDR" envDefault:"127.0.0.1:8080"`
-	DatabaseURL     string        `env:"DATABASE_URL"`
+	Addr        string `env:"AGENTDESK_ADDR" envDefault:"127.0.0.1:8080"`
+	DatabaseURL string `env:"DATABASE_URL"`
+	// DBMaxConns caps this process's PostgreSQL connections (a burst of
+	// requests queues for a connection instead of exhausting the server's
+	// max_connections); SQLite has its own fixed pool.
+	DBMaxConns      int           `env:"AGENTDESK_DB_MAX_CONNS" envDefault:"25"`
 	DataDir         string        `env:"AGENTDESK_DATA_DIR" envDefault:"./data"`
 	JWTSigningKey   string        `env:"AGENTDESK_JWT_SIGNING_KEY"`
 	JWTPreviousKeys []string      `env:"AGENTDESK_JWT_PREVIOUS_KEYS" envSeparator:";"`
@@ -72,6 +76,9 @@ func (c Config) validate() error {
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		errs = append(errs, errors.New("DATABASE_URL must start with postgres://, postgresql:// or sqlite:"))
 	}
+	if c.DBMaxConns < 1 {
+		errs = append(errs, errors.New("AGENTDESK_DB_MAX_CONNS must be positive"))
+	}
 	if c.RateLimit < 0 || c.RateBurst < 1 {
 		errs = append(errs, errors.New("AGENTDESK_RATE_LIMIT must not be negative and AGENTDESK_RATE_BURST must be positive"))
 	}
@@ -125,6 +132,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.String("database_url", redactURL(c.DatabaseURL)),
 		slog.String("data_dir", c.DataDir),
+		slog.Int("db_max_conns", c.DBMaxConns),
 		slog.String("jwt_signing_key", mask(c.JWTSigningKey)),
 		slog.Int("jwt_previous_keys", len(c.JWTPreviousKeys)),
 		slog.String("encryption_key", mask(c.EncryptionKey)),

@@ -15,7 +15,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.ShutdownTimeout != 15*time.Second || c.BodyLimit != 1<<20 ||
 		c.ReminderInterval != time.Minute || c.SyncRetention != 30*24*time.Hour || c.WebhookInterval != 5*time.Second ||
-		c.WebhookAllowedNetworks != nil {
+		c.WebhookAllowedNetworks != nil || c.DBMaxConns != 25 {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -32,6 +32,7 @@ func TestLoadErrors(t *testing.T) {
 		{"limits", []string{"AGENTDESK_BODY_LIMIT=10", "AGENTDESK_BULK_BODY_LIMIT=5"}, "BODY_LIMIT"},
 		{"reminder interval", []string{"AGENTDESK_REMINDER_INTERVAL=0s"}, "AGENTDESK_REMINDER_INTERVAL"},
 		{"sync retention", []string{"AGENTDESK_SYNC_RETENTION=5m"}, "AGENTDESK_SYNC_RETENTION"},
+		{"db connections", []string{"AGENTDESK_DB_MAX_CONNS=0"}, "AGENTDESK_DB_MAX_CONNS"},
 		{"webhook interval", []string{"AGENTDESK_WEBHOOK_INTERVAL=0s"}, "AGENTDESK_WEBHOOK_INTERVAL"},
 		{"webhook networks", []string{"AGENTDESK_WEBHOOK_ALLOWED_NETWORKS=10.0.0.0/8,intranet"}, `"intranet"`},
 	}
