@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -255,13 +256,19 @@ func (s *Server) GetSyncChecksum(ctx context.Context, req api.GetSyncChecksumReq
 type eventStream struct{ sub *syncer.Subscription }
 
 func (r eventStream) VisitStreamSyncEventsResponse(w http.ResponseWriter) error {
+	return serveEvents(w, r.sub.Serve)
+}
+
+// serveEvents starts a server-sent-events answer (no caching, no proxy
+// buffering) and lets serve write it, flushing after each event.
+func serveEvents(w http.ResponseWriter, serve func(io.Writer, func()) error) error {
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-cache")
 	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
-	return r.sub.Serve(w, func() { _ = rc.Flush() })
+	return serve(w, func() { _ = rc.Flush() })
 }
 
 // StreamSyncEvents streams change notices of the caller's scope (package

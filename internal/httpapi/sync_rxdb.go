@@ -123,13 +123,7 @@ func (s *Server) PushRxdbDocuments(ctx context.Context, req api.PushRxdbDocument
 type rxdbStream struct{ st *syncer.RxdbStream }
 
 func (r rxdbStream) VisitStreamRxdbChangesResponse(w http.ResponseWriter) error {
-	hd := w.Header()
-	hd.Set("Content-Type", "text/event-stream")
-	hd.Set("Cache-Control", "no-cache")
-	hd.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	return r.st.Serve(w, func() { _ = rc.Flush() })
+	return serveEvents(w, r.st.Serve)
 }
 
 // StreamRxdbChanges is RxDB's pull.stream$ for one collection.
