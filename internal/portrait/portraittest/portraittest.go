@@ -91,7 +91,8 @@ func (s *Seed) Policy(c *ent.Customer, start time.Time, mod func(*ent.InsuranceP
 	s.tx(func(ctx context.Context, tx *ent.Tx) (err error) {
 		q := tx.InsurancePolicy.Create().SetCustomerID(c.ID).SetNumber(fmt.Sprintf("P%08d", s.next())).
 			SetProductName("守护者定期寿险").SetLine(insurancepolicy.LineLife).SetPremiumCents(360000).
-			SetSumAssuredCents(100_000_000).SetStartDate(start)
+			SetSumAssuredCents(100_000_000).SetStartDate(start).
+			SetCreatedAt(s.db.Now()).SetUpdatedAt(s.db.Now())
 		if mod != nil {
 			mod(q)
 		}
@@ -106,7 +107,7 @@ func (s *Seed) UpdatePolicy(p *ent.InsurancePolicy, mod func(*ent.InsurancePolic
 	s.tb.Helper()
 	var out *ent.InsurancePolicy
 	s.tx(func(ctx context.Context, tx *ent.Tx) (err error) {
-		q := tx.InsurancePolicy.UpdateOneID(p.ID)
+		q := tx.InsurancePolicy.UpdateOneID(p.ID).SetUpdatedAt(s.db.Now())
 		mod(q)
 		out, err = q.Save(ctx)
 		return err
@@ -121,7 +122,7 @@ func (s *Seed) Interaction(c *ent.Customer, at time.Time, content string) *ent.I
 	s.tx(func(ctx context.Context, tx *ent.Tx) (err error) {
 		i, err = tx.Interaction.Create().SetCustomerID(c.ID).SetNillableAgentID(c.AgentID).
 			SetChannel(interaction.ChannelPhone).SetType(interaction.TypeConsultation).SetContent(content).
-			SetReceivedAt(at).Save(ctx)
+			SetReceivedAt(at).SetCreatedAt(s.db.Now()).SetUpdatedAt(s.db.Now()).Save(ctx)
 		return err
 	})
 	return i
@@ -135,7 +136,7 @@ func (s *Seed) Complaint(c *ent.Customer, cat complaint.Category, status complai
 	s.tx(func(ctx context.Context, tx *ent.Tx) (err error) {
 		cp, err = tx.Complaint.Create().SetCustomerID(c.ID).SetCategory(cat).SetStatus(status).SetSummary("投诉").
 			SetReceivedAt(at).SetAckDueAt(at.Add(24 * time.Hour)).SetAnswerDueAt(at.Add(48 * time.Hour)).
-			SetCloseDueAt(at.Add(7 * 24 * time.Hour)).Save(ctx)
+			SetCloseDueAt(at.Add(7 * 24 * time.Hour)).SetCreatedAt(s.db.Now()).SetUpdatedAt(s.db.Now()).Save(ctx)
 		return err
 	})
 	return cp
@@ -147,7 +148,7 @@ func (s *Seed) Claim(c *ent.Customer, status claim.Status, at time.Time) *ent.Cl
 	var cl *ent.Claim
 	s.tx(func(ctx context.Context, tx *ent.Tx) (err error) {
 		cl, err = tx.Claim.Create().SetCustomerID(c.ID).SetStatus(status).SetFiledAt(at).
-			SetAcceptDueAt(at.Add(72 * time.Hour)).SetCloseDueAt(at.Add(7 * 24 * time.Hour)).Save(ctx)
+			SetAcceptDueAt(at.Add(72 * time.Hour)).SetCloseDueAt(at.Add(7 * 24 * time.Hour)).SetCreatedAt(s.db.Now()).SetUpdatedAt(s.db.Now()).Save(ctx)
 		return err
 	})
 	return cl
