@@ -48,6 +48,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/toolkitrevision"
 	"github.com/agentdesk/agentdesk/ent/toolkitusage"
 	"github.com/agentdesk/agentdesk/ent/webhookdelivery"
+	"github.com/agentdesk/agentdesk/ent/webhooksnapshot"
 	"github.com/agentdesk/agentdesk/ent/webhooksubscription"
 
 	stdsql "database/sql"
@@ -122,6 +123,8 @@ type Client struct {
 	ToolkitUsage *ToolkitUsageClient
 	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
 	WebhookDelivery *WebhookDeliveryClient
+	// WebhookSnapshot is the client for interacting with the WebhookSnapshot builders.
+	WebhookSnapshot *WebhookSnapshotClient
 	// WebhookSubscription is the client for interacting with the WebhookSubscription builders.
 	WebhookSubscription *WebhookSubscriptionClient
 }
@@ -167,6 +170,7 @@ func (c *Client) init() {
 	c.ToolkitRevision = NewToolkitRevisionClient(c.config)
 	c.ToolkitUsage = NewToolkitUsageClient(c.config)
 	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
+	c.WebhookSnapshot = NewWebhookSnapshotClient(c.config)
 	c.WebhookSubscription = NewWebhookSubscriptionClient(c.config)
 }
 
@@ -292,6 +296,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ToolkitRevision:     NewToolkitRevisionClient(cfg),
 		ToolkitUsage:        NewToolkitUsageClient(cfg),
 		WebhookDelivery:     NewWebhookDeliveryClient(cfg),
+		WebhookSnapshot:     NewWebhookSnapshotClient(cfg),
 		WebhookSubscription: NewWebhookSubscriptionClient(cfg),
 	}, nil
 }
@@ -344,6 +349,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ToolkitRevision:     NewToolkitRevisionClient(cfg),
 		ToolkitUsage:        NewToolkitUsageClient(cfg),
 		WebhookDelivery:     NewWebhookDeliveryClient(cfg),
+		WebhookSnapshot:     NewWebhookSnapshotClient(cfg),
 		WebhookSubscription: NewWebhookSubscriptionClient(cfg),
 	}, nil
 }
@@ -380,7 +386,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.NpsAnswer, c.PlanRule, c.PlanStep, c.PolicyRenewal, c.Portrait, c.Product,
 		c.RefreshToken, c.Reminder, c.ServerMeta, c.ServicePlan, c.SyncMutation,
 		c.Task, c.Team, c.ToolkitItem, c.ToolkitRevision, c.ToolkitUsage,
-		c.WebhookDelivery, c.WebhookSubscription,
+		c.WebhookDelivery, c.WebhookSnapshot, c.WebhookSubscription,
 	} {
 		n.Use(hooks...)
 	}
@@ -396,7 +402,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.NpsAnswer, c.PlanRule, c.PlanStep, c.PolicyRenewal, c.Portrait, c.Product,
 		c.RefreshToken, c.Reminder, c.ServerMeta, c.ServicePlan, c.SyncMutation,
 		c.Task, c.Team, c.ToolkitItem, c.ToolkitRevision, c.ToolkitUsage,
-		c.WebhookDelivery, c.WebhookSubscription,
+		c.WebhookDelivery, c.WebhookSnapshot, c.WebhookSubscription,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -469,6 +475,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ToolkitUsage.mutate(ctx, m)
 	case *WebhookDeliveryMutation:
 		return c.WebhookDelivery.mutate(ctx, m)
+	case *WebhookSnapshotMutation:
+		return c.WebhookSnapshot.mutate(ctx, m)
 	case *WebhookSubscriptionMutation:
 		return c.WebhookSubscription.mutate(ctx, m)
 	default:
@@ -5196,6 +5204,140 @@ func (c *WebhookDeliveryClient) mutate(ctx context.Context, m *WebhookDeliveryMu
 	}
 }
 
+// WebhookSnapshotClient is a client for the WebhookSnapshot schema.
+type WebhookSnapshotClient struct {
+	config
+}
+
+// NewWebhookSnapshotClient returns a client for the WebhookSnapshot from the given config.
+func NewWebhookSnapshotClient(c config) *WebhookSnapshotClient {
+	return &WebhookSnapshotClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhooksnapshot.Hooks(f(g(h())))`.
+func (c *WebhookSnapshotClient) Use(hooks ...Hook) {
+	c.hooks.WebhookSnapshot = append(c.hooks.WebhookSnapshot, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhooksnapshot.Intercept(f(g(h())))`.
+func (c *WebhookSnapshotClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebhookSnapshot = append(c.inters.WebhookSnapshot, interceptors...)
+}
+
+// Create returns a builder for creating a WebhookSnapshot entity.
+func (c *WebhookSnapshotClient) Create() *WebhookSnapshotCreate {
+	mutation := newWebhookSnapshotMutation(c.config, OpCreate)
+	return &WebhookSnapshotCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebhookSnapshot entities.
+func (c *WebhookSnapshotClient) CreateBulk(builders ...*WebhookSnapshotCreate) *WebhookSnapshotCreateBulk {
+	return &WebhookSnapshotCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookSnapshotClient) MapCreateBulk(slice any, setFunc func(*WebhookSnapshotCreate, int)) *WebhookSnapshotCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookSnapshotCreateBulk{err: fmt.Errorf("calling to WebhookSnapshotClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookSnapshotCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookSnapshotCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebhookSnapshot.
+func (c *WebhookSnapshotClient) Update() *WebhookSnapshotUpdate {
+	mutation := newWebhookSnapshotMutation(c.config, OpUpdate)
+	return &WebhookSnapshotUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookSnapshotClient) UpdateOne(_m *WebhookSnapshot) *WebhookSnapshotUpdateOne {
+	mutation := newWebhookSnapshotMutation(c.config, OpUpdateOne, withWebhookSnapshot(_m))
+	return &WebhookSnapshotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookSnapshotClient) UpdateOneID(id uuid.UUID) *WebhookSnapshotUpdateOne {
+	mutation := newWebhookSnapshotMutation(c.config, OpUpdateOne, withWebhookSnapshotID(id))
+	return &WebhookSnapshotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebhookSnapshot.
+func (c *WebhookSnapshotClient) Delete() *WebhookSnapshotDelete {
+	mutation := newWebhookSnapshotMutation(c.config, OpDelete)
+	return &WebhookSnapshotDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookSnapshotClient) DeleteOne(_m *WebhookSnapshot) *WebhookSnapshotDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookSnapshotClient) DeleteOneID(id uuid.UUID) *WebhookSnapshotDeleteOne {
+	builder := c.Delete().Where(webhooksnapshot.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookSnapshotDeleteOne{builder}
+}
+
+// Query returns a query builder for WebhookSnapshot.
+func (c *WebhookSnapshotClient) Query() *WebhookSnapshotQuery {
+	return &WebhookSnapshotQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhookSnapshot},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebhookSnapshot entity by its id.
+func (c *WebhookSnapshotClient) Get(ctx context.Context, id uuid.UUID) (*WebhookSnapshot, error) {
+	return c.Query().Where(webhooksnapshot.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookSnapshotClient) GetX(ctx context.Context, id uuid.UUID) *WebhookSnapshot {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookSnapshotClient) Hooks() []Hook {
+	hooks := c.hooks.WebhookSnapshot
+	return append(hooks[:len(hooks):len(hooks)], webhooksnapshot.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookSnapshotClient) Interceptors() []Interceptor {
+	return c.inters.WebhookSnapshot
+}
+
+func (c *WebhookSnapshotClient) mutate(ctx context.Context, m *WebhookSnapshotMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookSnapshotCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookSnapshotUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookSnapshotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookSnapshotDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebhookSnapshot mutation op: %q", m.Op())
+	}
+}
+
 // WebhookSubscriptionClient is a client for the WebhookSubscription schema.
 type WebhookSubscriptionClient struct {
 	config
@@ -5354,7 +5496,7 @@ type (
 		IntegratorClient, Interaction, Notification, NpsAnswer, PlanRule, PlanStep,
 		PolicyRenewal, Portrait, Product, RefreshToken, Reminder, ServerMeta,
 		ServicePlan, SyncMutation, Task, Team, ToolkitItem, ToolkitRevision,
-		ToolkitUsage, WebhookDelivery, WebhookSubscription []ent.Hook
+		ToolkitUsage, WebhookDelivery, WebhookSnapshot, WebhookSubscription []ent.Hook
 	}
 	inters struct {
 		Agent, AuditEntry, CalendarDay, ChangeLog, Claim, ClaimEvent, Complaint,
@@ -5362,7 +5504,8 @@ type (
 		IntegratorClient, Interaction, Notification, NpsAnswer, PlanRule, PlanStep,
 		PolicyRenewal, Portrait, Product, RefreshToken, Reminder, ServerMeta,
 		ServicePlan, SyncMutation, Task, Team, ToolkitItem, ToolkitRevision,
-		ToolkitUsage, WebhookDelivery, WebhookSubscription []ent.Interceptor
+		ToolkitUsage, WebhookDelivery, WebhookSnapshot,
+		WebhookSubscription []ent.Interceptor
 	}
 )
 

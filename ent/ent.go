@@ -44,6 +44,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/toolkitrevision"
 	"github.com/agentdesk/agentdesk/ent/toolkitusage"
 	"github.com/agentdesk/agentdesk/ent/webhookdelivery"
+	"github.com/agentdesk/agentdesk/ent/webhooksnapshot"
 	"github.com/agentdesk/agentdesk/ent/webhooksubscription"
 )
 
@@ -137,6 +138,7 @@ func checkColumn(t, c string) error {
 			toolkitrevision.Table:     toolkitrevision.ValidColumn,
 			toolkitusage.Table:        toolkitusage.ValidColumn,
 			webhookdelivery.Table:     webhookdelivery.ValidColumn,
+			webhooksnapshot.Table:     webhooksnapshot.ValidColumn,
 			webhooksubscription.Table: webhooksubscription.ValidColumn,
 		})
 	})

@@ -36,6 +36,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/toolkitrevision"
 	"github.com/agentdesk/agentdesk/ent/toolkitusage"
 	"github.com/agentdesk/agentdesk/ent/webhookdelivery"
+	"github.com/agentdesk/agentdesk/ent/webhooksnapshot"
 	"github.com/agentdesk/agentdesk/ent/webhooksubscription"
 
 	"entgo.io/ent/dialect/sql"
@@ -46,7 +47,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 33)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 34)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agent.Table,
@@ -845,6 +846,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.Nodes[32] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhooksnapshot.Table,
+			Columns: webhooksnapshot.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: webhooksnapshot.FieldID,
+			},
+		},
+		Type: "WebhookSnapshot",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhooksnapshot.FieldCreatedAt:  {Type: field.TypeTime, Column: webhooksnapshot.FieldCreatedAt},
+			webhooksnapshot.FieldUpdatedAt:  {Type: field.TypeTime, Column: webhooksnapshot.FieldUpdatedAt},
+			webhooksnapshot.FieldCollection: {Type: field.TypeString, Column: webhooksnapshot.FieldCollection},
+			webhooksnapshot.FieldRecordID:   {Type: field.TypeUUID, Column: webhooksnapshot.FieldRecordID},
+			webhooksnapshot.FieldVersion:    {Type: field.TypeInt64, Column: webhooksnapshot.FieldVersion},
+			webhooksnapshot.FieldData:       {Type: field.TypeString, Column: webhooksnapshot.FieldData},
+		},
+	}
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhooksubscription.Table,
 			Columns: webhooksubscription.Columns,
@@ -4774,6 +4794,76 @@ func (f *WebhookDeliveryFilter) WhereHasSubscriptionWith(preds ...predicate.Webh
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *WebhookSnapshotQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookSnapshotQuery builder.
+func (_q *WebhookSnapshotQuery) Filter() *WebhookSnapshotFilter {
+	return &WebhookSnapshotFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookSnapshotMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookSnapshotMutation builder.
+func (m *WebhookSnapshotMutation) Filter() *WebhookSnapshotFilter {
+	return &WebhookSnapshotFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookSnapshotFilter provides a generic filtering capability at runtime for WebhookSnapshotQuery.
+type WebhookSnapshotFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookSnapshotFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *WebhookSnapshotFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(webhooksnapshot.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WebhookSnapshotFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(webhooksnapshot.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *WebhookSnapshotFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(webhooksnapshot.FieldUpdatedAt))
+}
+
+// WhereCollection applies the entql string predicate on the collection field.
+func (f *WebhookSnapshotFilter) WhereCollection(p entql.StringP) {
+	f.Where(p.Field(webhooksnapshot.FieldCollection))
+}
+
+// WhereRecordID applies the entql [16]byte predicate on the record_id field.
+func (f *WebhookSnapshotFilter) WhereRecordID(p entql.ValueP) {
+	f.Where(p.Field(webhooksnapshot.FieldRecordID))
+}
+
+// WhereVersion applies the entql int64 predicate on the version field.
+func (f *WebhookSnapshotFilter) WhereVersion(p entql.Int64P) {
+	f.Where(p.Field(webhooksnapshot.FieldVersion))
+}
+
+// WhereData applies the entql string predicate on the data field.
+func (f *WebhookSnapshotFilter) WhereData(p entql.StringP) {
+	f.Where(p.Field(webhooksnapshot.FieldData))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WebhookSubscriptionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4802,7 +4892,7 @@ type WebhookSubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookSubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -78,6 +78,8 @@ type Tx struct {
 	ToolkitUsage *ToolkitUsageClient
 	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
 	WebhookDelivery *WebhookDeliveryClient
+	// WebhookSnapshot is the client for interacting with the WebhookSnapshot builders.
+	WebhookSnapshot *WebhookSnapshotClient
 	// WebhookSubscription is the client for interacting with the WebhookSubscription builders.
 	WebhookSubscription *WebhookSubscriptionClient
 
@@ -243,6 +245,7 @@ func (tx *Tx) init() {
 	tx.ToolkitRevision = NewToolkitRevisionClient(tx.config)
 	tx.ToolkitUsage = NewToolkitUsageClient(tx.config)
 	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
+	tx.WebhookSnapshot = NewWebhookSnapshotClient(tx.config)
 	tx.WebhookSubscription = NewWebhookSubscriptionClient(tx.config)
 }
 

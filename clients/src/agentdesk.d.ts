@@ -4225,7 +4225,7 @@ export interface components {
              * @description The record the event is about.
              */
             subject_id: string;
-            /** @description The record after the event, as in its REST schema (personal data masked). */
+            /** @description The record as it stood right after the change the event announces (its `version` is that change's), as in its REST schema, personal data masked; a later change of the record is a later event of the same subject, delivered after this one. For a `*.deleted` event only `id` and `version`. */
             data: {
                 [key: string]: unknown;
             };

@@ -393,6 +393,18 @@ func (f WebhookDeliveryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebhookDeliveryMutation", m)
 }
 
+// The WebhookSnapshotFunc type is an adapter to allow the use of ordinary
+// function as WebhookSnapshot mutator.
+type WebhookSnapshotFunc func(context.Context, *ent.WebhookSnapshotMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WebhookSnapshotFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WebhookSnapshotMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebhookSnapshotMutation", m)
+}
+
 // The WebhookSubscriptionFunc type is an adapter to allow the use of ordinary
 // function as WebhookSubscription mutator.
 type WebhookSubscriptionFunc func(context.Context, *ent.WebhookSubscriptionMutation) (ent.Value, error)

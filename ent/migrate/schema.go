@@ -1217,6 +1217,34 @@ var (
 			},
 		},
 	}
+	// WebhookSnapshotsColumns holds the columns for the "webhook_snapshots" table.
+	WebhookSnapshotsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "collection", Type: field.TypeString},
+		{Name: "record_id", Type: field.TypeUUID},
+		{Name: "version", Type: field.TypeInt64},
+		{Name: "data", Type: field.TypeString, Size: 2147483647},
+	}
+	// WebhookSnapshotsTable holds the schema information for the "webhook_snapshots" table.
+	WebhookSnapshotsTable = &schema.Table{
+		Name:       "webhook_snapshots",
+		Columns:    WebhookSnapshotsColumns,
+		PrimaryKey: []*schema.Column{WebhookSnapshotsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhooksnapshot_record_id_version",
+				Unique:  true,
+				Columns: []*schema.Column{WebhookSnapshotsColumns[4], WebhookSnapshotsColumns[5]},
+			},
+			{
+				Name:    "webhooksnapshot_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookSnapshotsColumns[1]},
+			},
+		},
+	}
 	// WebhookSubscriptionsColumns holds the columns for the "webhook_subscriptions" table.
 	WebhookSubscriptionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1269,6 +1297,7 @@ var (
 		ToolkitRevisionsTable,
 		ToolkitUsagesTable,
 		WebhookDeliveriesTable,
+		WebhookSnapshotsTable,
 		WebhookSubscriptionsTable,
 	}
 )

@@ -102,5 +102,8 @@ type ToolkitUsage func(*sql.Selector)
 // WebhookDelivery is the predicate function for webhookdelivery builders.
 type WebhookDelivery func(*sql.Selector)
 
+// WebhookSnapshot is the predicate function for webhooksnapshot builders.
+type WebhookSnapshot func(*sql.Selector)
+
 // WebhookSubscription is the predicate function for webhooksubscription builders.
 type WebhookSubscription func(*sql.Selector)

@@ -879,6 +879,30 @@ func (f WebhookDeliveryMutationRuleFunc) EvalMutation(ctx context.Context, m ent
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WebhookDeliveryMutation", m)
 }
 
+// The WebhookSnapshotQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WebhookSnapshotQueryRuleFunc func(context.Context, *ent.WebhookSnapshotQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WebhookSnapshotQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebhookSnapshotQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WebhookSnapshotQuery", q)
+}
+
+// The WebhookSnapshotMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WebhookSnapshotMutationRuleFunc func(context.Context, *ent.WebhookSnapshotMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WebhookSnapshotMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WebhookSnapshotMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WebhookSnapshotMutation", m)
+}
+
 // The WebhookSubscriptionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WebhookSubscriptionQueryRuleFunc func(context.Context, *ent.WebhookSubscriptionQuery) error
@@ -1002,6 +1026,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.WebhookDeliveryQuery:
 		return q.Filter(), nil
+	case *ent.WebhookSnapshotQuery:
+		return q.Filter(), nil
 	case *ent.WebhookSubscriptionQuery:
 		return q.Filter(), nil
 	default:
@@ -1074,6 +1100,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ToolkitUsageMutation:
 		return m.Filter(), nil
 	case *ent.WebhookDeliveryMutation:
+		return m.Filter(), nil
+	case *ent.WebhookSnapshotMutation:
 		return m.Filter(), nil
 	case *ent.WebhookSubscriptionMutation:
 		return m.Filter(), nil

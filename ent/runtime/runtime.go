@@ -39,6 +39,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/toolkitrevision"
 	"github.com/agentdesk/agentdesk/ent/toolkitusage"
 	"github.com/agentdesk/agentdesk/ent/webhookdelivery"
+	"github.com/agentdesk/agentdesk/ent/webhooksnapshot"
 	"github.com/agentdesk/agentdesk/ent/webhooksubscription"
 	"github.com/agentdesk/agentdesk/internal/domain"
 	"github.com/google/uuid"
@@ -1527,6 +1528,40 @@ func init() {
 	webhookdeliveryDescID := webhookdeliveryMixinFields0[0].Descriptor()
 	// webhookdelivery.DefaultID holds the default value on creation for the id field.
 	webhookdelivery.DefaultID = webhookdeliveryDescID.Default.(func() uuid.UUID)
+	webhooksnapshotMixin := schema.WebhookSnapshot{}.Mixin()
+	webhooksnapshot.Policy = privacy.NewPolicies(schema.WebhookSnapshot{})
+	webhooksnapshot.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhooksnapshot.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhooksnapshotMixinFields0 := webhooksnapshotMixin[0].Fields()
+	_ = webhooksnapshotMixinFields0
+	webhooksnapshotMixinFields1 := webhooksnapshotMixin[1].Fields()
+	_ = webhooksnapshotMixinFields1
+	webhooksnapshotFields := schema.WebhookSnapshot{}.Fields()
+	_ = webhooksnapshotFields
+	// webhooksnapshotDescCreatedAt is the schema descriptor for created_at field.
+	webhooksnapshotDescCreatedAt := webhooksnapshotMixinFields1[0].Descriptor()
+	// webhooksnapshot.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhooksnapshot.DefaultCreatedAt = webhooksnapshotDescCreatedAt.Default.(func() time.Time)
+	// webhooksnapshotDescUpdatedAt is the schema descriptor for updated_at field.
+	webhooksnapshotDescUpdatedAt := webhooksnapshotMixinFields1[1].Descriptor()
+	// webhooksnapshot.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	webhooksnapshot.DefaultUpdatedAt = webhooksnapshotDescUpdatedAt.Default.(func() time.Time)
+	// webhooksnapshot.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	webhooksnapshot.UpdateDefaultUpdatedAt = webhooksnapshotDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// webhooksnapshotDescCollection is the schema descriptor for collection field.
+	webhooksnapshotDescCollection := webhooksnapshotFields[0].Descriptor()
+	// webhooksnapshot.CollectionValidator is a validator for the "collection" field. It is called by the builders before save.
+	webhooksnapshot.CollectionValidator = webhooksnapshotDescCollection.Validators[0].(func(string) error)
+	// webhooksnapshotDescID is the schema descriptor for id field.
+	webhooksnapshotDescID := webhooksnapshotMixinFields0[0].Descriptor()
+	// webhooksnapshot.DefaultID holds the default value on creation for the id field.
+	webhooksnapshot.DefaultID = webhooksnapshotDescID.Default.(func() uuid.UUID)
 	webhooksubscriptionMixin := schema.WebhookSubscription{}.Mixin()
 	webhooksubscription.Policy = privacy.NewPolicies(schema.WebhookSubscription{})
 	webhooksubscription.Hooks[0] = func(next ent.Mutator) ent.Mutator {

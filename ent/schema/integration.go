@@ -81,6 +81,34 @@ func (WebhookDelivery) Indexes() []ent.Index {
 	}
 }
 
+// WebhookSnapshot is a record as it stood at one version, rendered as
+// webhook event data in the transaction that wrote that version: the
+// dispatcher, which reads the change log seconds later, sends each event
+// with the data of its own version rather than the record's state then.
+// Rows live until their change-log entry is dispatched.
+type WebhookSnapshot struct{ ent.Schema }
+
+// Policy of WebhookSnapshot: see package access.
+func (WebhookSnapshot) Policy() ent.Policy { return access.SystemOnly() }
+
+// Mixin of WebhookSnapshot.
+func (WebhookSnapshot) Mixin() []ent.Mixin { return plain() }
+
+// Fields of WebhookSnapshot.
+func (WebhookSnapshot) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("collection").NotEmpty(),
+		field.UUID("record_id", uuid.UUID{}),
+		field.Int64("version"),
+		field.Text("data").Comment("the event data: the record rendered as of version (personal data masked)"),
+	}
+}
+
+// Indexes of WebhookSnapshot.
+func (WebhookSnapshot) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("record_id", "version").Unique(), index.Fields("created_at")}
+}
+
 // IdempotencyRecord stores the first answer to a write that carried an
 // Idempotency-Key, so a replay returns it.
 type IdempotencyRecord struct{ ent.Schema }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"entgo.io/ent/dialect"
@@ -158,6 +159,9 @@ func (s *DB) WithTxChanges(ctx context.Context, fn func(ctx context.Context, tx 
 		}
 	}()
 	if err = fn(txCtx, tx); err != nil {
+		return nil, err
+	}
+	if err = s.preCommit(txCtx, tx, buf); err != nil {
 		return nil, err
 	}
 	if changes, err = s.appendChanges(ctx, tx, buf); err != nil {
@@ -543,6 +547,54 @@ func (s *DB) Subscribe(l Listener) (unsubscribe func()) {
 		delete(s.listeners, id)
 		s.lmu.Unlock()
 	}
+}
+
+// PreCommit is told of a transaction's changes before it commits (their
+// Seq not yet drawn), inside it: what it writes through tx commits or
+// rolls back with them, and an error it returns rolls the transaction
+// back. It must not write synced records.
+type PreCommit func(ctx context.Context, tx *ent.Tx, changes []Change) error
+
+// OnPreCommit registers h for every transaction of WithTx in this process
+// that changes synced records; the returned function removes it.
+func (s *DB) OnPreCommit(h PreCommit) (remove func()) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	s.nextL++
+	id := s.nextL
+	if s.preCommits == nil {
+		s.preCommits = map[int]PreCommit{}
+	}
+	s.preCommits[id] = h
+	return func() {
+		s.lmu.Lock()
+		delete(s.preCommits, id)
+		s.lmu.Unlock()
+	}
+}
+
+func (s *DB) preCommit(ctx context.Context, tx *ent.Tx, buf *changeBuffer) error {
+	s.lmu.Lock()
+	hs := make([]PreCommit, 0, len(s.preCommits))
+	for _, h := range s.preCommits {
+		hs = append(hs, h)
+	}
+	s.lmu.Unlock()
+	if len(hs) == 0 {
+		return nil
+	}
+	buf.mu.Lock()
+	changes := slices.Clone(buf.changes)
+	buf.mu.Unlock()
+	if len(changes) == 0 {
+		return nil
+	}
+	for _, h := range hs {
+		if err := h(ctx, tx, changes); err != nil {
+			return fmt.Errorf("before commit: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *DB) notify(changes []Change) {

@@ -182,6 +182,55 @@ func TestWithTxChangesAndListeners(t *testing.T) {
 	})
 }
 
+// A pre-commit hook sees the transaction's changes with their versions,
+// before the log is written; its writes commit with them and its error
+// rolls the whole transaction back.
+func TestPreCommitHook(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var seen []store.Change
+		fail := false
+		remove := db.OnPreCommit(func(ctx context.Context, tx *ent.Tx, changes []store.Change) error {
+			seen = append(seen, changes...)
+			if fail {
+				return errors.New("refused")
+			}
+			return nil
+		})
+		var id uuid.UUID
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			c, err := tx.Customer.Create().SetName("张伟").Save(ctx)
+			if err == nil {
+				id = c.ID
+				err = tx.Customer.UpdateOneID(c.ID).SetName("张薇").Exec(ctx)
+			}
+			return err
+		})
+		if len(seen) != 1 || seen[0].ID != id || seen[0].Version != 2 || seen[0].Seq != 0 {
+			t.Fatalf("hook saw %+v, want the customer once at version 2, no sequence yet", seen)
+		}
+		fail = true
+		err := db.WithTx(sys(), func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.Create().SetName("赵敏").Exec(ctx)
+		})
+		if err == nil {
+			t.Fatal("a hook's error did not fail the transaction")
+		}
+		n, _ := db.Client.Customer.Query().Where(customer.Name("赵敏")).Count(sys())
+		logged, _ := db.Client.ChangeLog.Query().Count(sys())
+		if n != 0 || logged != 1 {
+			t.Fatalf("after a refused commit: %d customers, %d log entries; want 0 and 1", n, logged)
+		}
+		remove()
+		seen = nil
+		mustTx(t, db, func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.Create().SetName("周芷若").Exec(ctx)
+		})
+		if len(seen) != 0 {
+			t.Fatalf("a removed hook saw %+v", seen)
+		}
+	})
+}
+
 // TestChangeLogCommitOrder makes transaction A write first and commit last
 // while B commits in between, with a reader in the middle: the sequence
 // numbers follow commit order, so a reader that saw B's entry can never

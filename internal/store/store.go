@@ -36,9 +36,10 @@ type DB struct {
 	Dialect string // dialect.SQLite or dialect.Postgres
 	clock   clock.Clock
 
-	lmu       sync.Mutex
-	listeners map[int]Listener
-	nextL     int
+	lmu        sync.Mutex
+	listeners  map[int]Listener
+	preCommits map[int]PreCommit
+	nextL      int
 }
 
 // Options tune Open.

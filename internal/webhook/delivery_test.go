@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/servermeta"
+	"github.com/agentdesk/agentdesk/ent/task"
 	"github.com/agentdesk/agentdesk/ent/webhookdelivery"
 )
 
@@ -370,4 +372,116 @@ func TestReminderSentOnce(t *testing.T) {
 			t.Fatalf("calls %+v", calls)
 		}
 	})
+}
+
+// Each event carries the record as of its own version, even when the
+// record changed again before the dispatcher read the log.
+func TestEventDataAsOfItsVersion(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		rc := newReceiver(t, nil)
+		e.subscribe(rc.URL, CustomerCreated, CustomerUpdated, TaskCompleted)
+		c := e.customer("王一")
+		e.rename(c, "王二")
+		e.rename(c, "王三")
+		// A task completed and reopened before the dispatcher ran: its
+		// completion is still announced, with the done state.
+		var tk *ent.Task
+		e.tx(func(ctx context.Context, tx *ent.Tx) (err error) {
+			tk, err = tx.Task.Create().SetCustomerID(c.ID).SetTitle("回访").Save(ctx)
+			return err
+		})
+		e.tx(func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Task.UpdateOneID(tk.ID).SetStatus(task.StatusDone).Exec(ctx)
+		})
+		e.tx(func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Task.UpdateOneID(tk.ID).SetStatus(task.StatusTodo).Exec(ctx)
+		})
+		if n := e.snapshotCount(); n != 4 {
+			t.Fatalf("%d snapshots before dispatch, want 4 (three customer versions, one completion)", n)
+		}
+		e.run()
+		type seen struct {
+			Type    string
+			Version int64
+			Name    string
+			Status  string
+		}
+		// In order per subject (subjects are delivered concurrently).
+		var got, tasks []seen
+		for _, cl := range rc.got() {
+			var d struct {
+				Version int64
+				Name    string
+				Status  string
+			}
+			if err := json.Unmarshal(cl.event.Data, &d); err != nil {
+				t.Fatal(err)
+			}
+			if cl.event.SubjectID == tk.ID {
+				tasks = append(tasks, seen{cl.event.Type, d.Version, d.Name, d.Status})
+				continue
+			}
+			got = append(got, seen{cl.event.Type, d.Version, d.Name, d.Status})
+		}
+		got = append(got, tasks...)
+		want := []seen{
+			{CustomerCreated, 1, "王一", ""}, {CustomerUpdated, 2, "王二", ""}, {CustomerUpdated, 3, "王三", ""},
+			{TaskCompleted, 2, "", "done"},
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("events\n got %v\nwant %v", got, want)
+		}
+		if n := e.snapshotCount(); n != 0 {
+			t.Fatalf("%d snapshots left after dispatch", n)
+		}
+
+		// Without capture (a change written by a process that runs no
+		// webhook service) the event has the state at dispatch.
+		e.s.Close()
+		e.rename(c, "王四")
+		e.rename(c, "王五")
+		if n := e.snapshotCount(); n != 0 {
+			t.Fatalf("%d snapshots with capture stopped", n)
+		}
+		e.run()
+		calls := rc.got()
+		if len(calls) != 6 {
+			t.Fatalf("%d calls, want 6", len(calls))
+		}
+		for _, cl := range calls[4:] {
+			var d struct{ Name string }
+			_ = json.Unmarshal(cl.event.Data, &d)
+			if d.Name != "王五" {
+				t.Fatalf("uncaptured event data %s, want the state at dispatch", cl.event.Data)
+			}
+		}
+	})
+}
+
+// No subscription wants an event of a collection: nothing is captured.
+func TestEventDataCapturedOnlyWhenWanted(t *testing.T) {
+	each(t, nil, func(t *testing.T, e *env) {
+		rc := newReceiver(t, nil)
+		e.subscribe(rc.URL, ComplaintCreated)
+		c := e.customer("赵六")
+		e.rename(c, "赵七")
+		if n := e.snapshotCount(); n != 0 {
+			t.Fatalf("%d snapshots of customers nobody subscribed to", n)
+		}
+		// A subscription made now is seen by the next write at once.
+		e.subscribe(rc.URL, CustomerUpdated)
+		e.rename(c, "赵八")
+		if n := e.snapshotCount(); n != 1 {
+			t.Fatalf("%d snapshots after subscribing, want 1", n)
+		}
+	})
+}
+
+func (e *env) snapshotCount() int {
+	e.t.Helper()
+	n, err := e.db.Client.WebhookSnapshot.Query().Count(e.sys)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
 }

@@ -145,6 +145,9 @@ func (d *Dispatcher) page(ctx context.Context, now time.Time) (DispatchStats, er
 				return err
 			}
 		}
+		if err := dropSnapshots(ctx, tx.Client(), entries, now); err != nil {
+			return err
+		}
 		_, err = tx.ServerMeta.UpdateOneID(watermarkKey).
 			SetValue(strconv.FormatInt(entries[len(entries)-1].ID, 10)).SetUpdatedAt(now).Save(ctx)
 		return err

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -34,9 +35,10 @@ var collectionTypes = map[string][]string{
 }
 
 // changeEvents derives the events that subscriptions want from change-log
-// entries, in log order. A record's data is its state now (the log keeps
-// versions, not contents); an entry whose record is gone since produces
-// nothing but its delete.
+// entries, in log order. A record's data is the snapshot its writing
+// transaction captured of that version (snapshot.go), else its state now;
+// an entry without a snapshot whose record is gone since produces nothing
+// but its delete.
 func (s *Service) changeEvents(ctx context.Context, c *ent.Client, entries []*ent.ChangeLog, wanted map[string]bool) ([]Event, error) {
 	ids := map[string][]uuid.UUID{}
 	for _, e := range entries {
@@ -48,10 +50,15 @@ func (s *Service) changeEvents(ctx context.Context, c *ent.Client, entries []*en
 	if err != nil {
 		return nil, err
 	}
+	snaps, err := snapshots(ctx, c, entries)
+	if err != nil {
+		return nil, err
+	}
 	var out []Event
 	for _, e := range entries {
 		typ := ""
 		rec, found := recs[e.RecordID]
+		snap, captured := snaps[snapKey{e.RecordID, e.Version}]
 		switch e.Collection {
 		case store.Customers:
 			switch {
@@ -83,7 +90,8 @@ func (s *Service) changeEvents(ctx context.Context, c *ent.Client, entries []*en
 				typ = ClaimUpdated
 			}
 		case store.Tasks:
-			if t, ok := rec.(*ent.Task); ok && e.Op == changelog.OpUpsert && completedAt(t, e.Version) {
+			// A task's snapshot is captured only when the change completed it.
+			if t, ok := rec.(*ent.Task); e.Op == changelog.OpUpsert && (captured || ok && completedAt(t, e.Version)) {
 				typ = TaskCompleted
 			}
 		}
@@ -97,21 +105,32 @@ func (s *Service) changeEvents(ctx context.Context, c *ent.Client, entries []*en
 			out = append(out, ev)
 			continue
 		}
-		if !found {
-			continue
-		}
-		r := record(rec, e.CommittedAt)
-		if cu, ok := rec.(*ent.Customer); ok {
-			if r.Personal, err = s.masked(cu); err != nil {
-				return nil, err
+		switch {
+		case captured:
+			ev.Data = snap
+		case found:
+			if ev.Data, err = s.eventData(rec, e.CommittedAt); err != nil {
+				return nil, fmt.Errorf("render %s %s: %w", e.Collection, e.RecordID, err)
 			}
-		}
-		if ev.Data, err = s.render(r); err != nil {
-			return nil, fmt.Errorf("render %s %s: %w", e.Collection, e.RecordID, err)
+		default:
+			continue
 		}
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// eventData renders a record as an event's data: its REST JSON as of at,
+// a customer's identifiers masked.
+func (s *Service) eventData(rec any, at time.Time) (json.RawMessage, error) {
+	r := record(rec, at)
+	if cu, ok := rec.(*ent.Customer); ok {
+		var err error
+		if r.Personal, err = s.masked(cu); err != nil {
+			return nil, err
+		}
+	}
+	return s.render(r)
 }
 
 // completedAt reports whether the change to version v of t is the one

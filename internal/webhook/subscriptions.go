@@ -77,6 +77,7 @@ func newSecret() string {
 // encrypted and never shown again. A replay with the same idempotency key
 // (when not empty) returns the first answer, secret included.
 func (s *Service) Create(ctx context.Context, idemKey string, in Input) (*ent.WebhookSubscription, string, error) {
+	defer s.want.invalidate() // capture event data for the new set at once
 	v, err := authorize(ctx)
 	if err != nil {
 		return nil, "", err
@@ -168,6 +169,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*ent.WebhookSubscripti
 // Update changes the fields set in in. check, when not nil, sees the
 // current subscription first (the handler's If-Match).
 func (s *Service) Update(ctx context.Context, id uuid.UUID, in Input, check func(*ent.WebhookSubscription) error) (*ent.WebhookSubscription, error) {
+	defer s.want.invalidate() // capture event data for the new set at once
 	cur, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -217,6 +219,7 @@ func later(now, prev time.Time) time.Time {
 // Delete removes a subscription and its deliveries (pending ones are
 // thereby cancelled; a worker in the middle of one loses its lease).
 func (s *Service) Delete(ctx context.Context, id uuid.UUID, check func(*ent.WebhookSubscription) error) error {
+	defer s.want.invalidate() // capture event data for the new set at once
 	cur, err := s.Get(ctx, id)
 	if err != nil {
 		return err

@@ -161,6 +161,10 @@ type Service struct {
 	cfg    Config
 	guard  *Guard
 	rand   func() float64
+	want   wantedCache
+	// stopCapture removes the capture of event data from the database's
+	// transactions.
+	stopCapture func()
 	// Dispatcher turns events into deliveries.
 	Dispatcher *Dispatcher
 	// Worker delivers them.
@@ -183,10 +187,15 @@ func New(d Deps, cfg Config) (*Service, error) {
 	if s.rand == nil {
 		s.rand = rand.Float64
 	}
+	s.stopCapture = d.DB.OnPreCommit(s.capture)
 	s.Dispatcher = &Dispatcher{s: s}
 	s.Worker = &Worker{s: s, client: s.guard.Client(cfg.RequestTimeout)}
 	return s, nil
 }
+
+// Close stops capturing event data in the database's transactions (New
+// starts it); deliveries and dispatch still work.
+func (s *Service) Close() { s.stopCapture() }
 
 // stamp truncates to microseconds, what both databases keep.
 func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
