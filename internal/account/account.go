@@ -207,19 +207,24 @@ func (s *Service) UpdateAgent(ctx context.Context, id uuid.UUID, in AgentInput) 
 				u.ClearDisabledAt()
 			}
 		}
-		if in.Role != nil && *in.Role != string(cur.Role) {
+		roleChanged := in.Role != nil && *in.Role != string(cur.Role)
+		if roleChanged {
 			u.SetRole(agent.Role(*in.Role)).AddScopeEpoch(1)
 			endSessions = true // the tokens carry the old role
 		}
+		toTeam := cur.TeamID
 		if in.TeamID != nil && (cur.TeamID == nil || *cur.TeamID != *in.TeamID) {
 			if ok, err := tx.Team.Query().Where(team.ID(*in.TeamID)).Exist(ctx); err != nil || !ok {
 				return apperr.Invalid("no such team", apperr.FieldError{Field: "/team_id", Code: "exists", Message: "no such team"})
 			}
 			u.SetTeamID(*in.TeamID)
-			if err := recordTeamMove(ctx, id, cur.TeamID, in.TeamID); err != nil {
+			toTeam = in.TeamID
+			endSessions = true // the tokens carry the old team
+		}
+		if roleChanged || toTeam != cur.TeamID {
+			if err := recordScopeEvent(ctx, id, cur.TeamID, toTeam, roleChanged); err != nil {
 				return err
 			}
-			endSessions = true // the tokens carry the old team
 		}
 		out, err = u.Save(ctx)
 		return err
@@ -238,8 +243,20 @@ func (s *Service) UpdateAgent(ctx context.Context, id uuid.UUID, in AgentInput) 
 // recordTeamMove logs an agent's move between teams, so the leads' phones
 // drop or receive the agent's customers.
 func recordTeamMove(ctx context.Context, agentID uuid.UUID, from, to *uuid.UUID) error {
+	return recordScopeEvent(ctx, agentID, from, to, false)
+}
+
+// recordScopeEvent logs, once per transaction, that an agent moved
+// between teams or had its role changed (or both): the leads' phones
+// follow the move, and clients whose checkpoint carries no scope epoch
+// (RxDB's) see that the agent's own scope changed.
+func recordScopeEvent(ctx context.Context, agentID uuid.UUID, from, to *uuid.UUID, roleChanged bool) error {
+	v := store.AgentTeamMoved
+	if roleChanged {
+		v = store.AgentRoleChanged
+	}
 	return store.RecordEvent(ctx, store.Change{Collection: store.Agents, ID: agentID, AgentID: &agentID,
-		TeamID: to, PrevTeamID: from})
+		Version: v, TeamID: to, PrevTeamID: from})
 }
 
 // TeamWithLead is a team and its lead, if any.
@@ -301,14 +318,15 @@ func (s *Service) CreateTeam(ctx context.Context, name string, leadID *uuid.UUID
 			return err
 		}
 		u := tx.Agent.UpdateOneID(lead.ID).SetTeamID(t.ID)
-		if lead.Role != agent.RoleTeamLead {
+		promoted := lead.Role != agent.RoleTeamLead
+		if promoted {
 			u.SetRole(agent.RoleTeamLead).AddScopeEpoch(1)
 		}
 		if err := u.Exec(ctx); err != nil {
 			return err
 		}
 		out.LeadID = &lead.ID
-		return recordTeamMove(ctx, lead.ID, lead.TeamID, &t.ID)
+		return recordScopeEvent(ctx, lead.ID, lead.TeamID, &t.ID, promoted)
 	})
 	if err == nil && leadID != nil {
 		err = s.auth.RevokeAgent(ctx, *leadID)

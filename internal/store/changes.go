@@ -509,8 +509,19 @@ func asInt64(v ent.Value) int64 {
 }
 
 // Agents is the change-log collection of scope events of agents; it
-// carries no record data.
+// carries no record data. An entry's Version says what happened.
 const Agents = "agents"
+
+// Versions of Agents entries.
+const (
+	// AgentTeamMoved: the agent moved from PrevTeamID to TeamID (older
+	// entries have version 0).
+	AgentTeamMoved int64 = 1
+	// AgentRoleChanged: the agent's role changed, so the agent's own scope
+	// did; TeamID and PrevTeamID are its team after and before (a move too
+	// when they differ).
+	AgentRoleChanged int64 = 2
+)
 
 // RecordEvent appends an event that is not a row change — an agent moving
 // between teams — to the transaction's change log. It must run inside

@@ -153,8 +153,7 @@ func checkRxdb(coll string, schemaVersion int) error {
 // in (lwt, id) order, for the caller (the viewer on ctx).
 //
 // A checkpoint that this server cannot continue (older than the tombstone
-// retention, ahead of the log after a restore, or of a team lead who
-// changed teams since) is apperr.Gone with code "sync-reset-required":
+// retention, or ahead of the log after a restore) is apperr.Gone with code "sync-reset-required":
 // the client must drop its local collection and replicate from scratch.
 func (e *Engine) RxdbPull(ctx context.Context, req RxdbPullRequest) (*RxdbPage, error) {
 	if err := checkRxdb(req.Collection, req.SchemaVersion); err != nil {
@@ -389,11 +388,13 @@ func (e *Engine) rxdbEntry(ss *session, ch *chunk, latest map[uuid.UUID]int64, c
 			}
 			return e.rxdbDrop(ss, coll, en.ID, []uuid.UUID{en.RecordID}, after, room)
 		case en.Collection == store.Agents:
+			if en.RecordID == s.agent.ID && (s.lead || en.Version == store.AgentRoleChanged) {
+				// The caller's own scope moved: a team lead's team, or the
+				// caller's role (an RxDB checkpoint has no scope epoch).
+				return e.rxdbScopeMoved(ss, coll, en, after, room)
+			}
 			if !s.lead {
 				return nil, nil
-			}
-			if en.RecordID == s.agent.ID {
-				return e.rxdbLeadMoved(ss, coll, en, after, room)
 			}
 			joined := en.TeamID != nil && *en.TeamID == s.team
 			left := en.PrevTeamID != nil && *en.PrevTeamID == s.team
@@ -541,13 +542,15 @@ func (e *Engine) rxdbDrop(ss *session, coll string, seq int64, set []uuid.UUID, 
 	return out, nil
 }
 
-// rxdbLeadMoved turns the move of the caller, a team lead, into
-// documents: the lead's whole book now (backfilled) and then tombstones of
-// the customers of the old team that are not in it. Both sets are decided
-// by the current state, so the lead's first replication after an old move
-// is exact as well (it just receives tombstones of records it never held
-// of its former team).
-func (e *Engine) rxdbLeadMoved(ss *session, coll string, en *ent.ChangeLog, after uuid.UUID, room int) ([]rxdoc, error) {
+// rxdbScopeMoved turns a move of the caller's own scope — a team lead's
+// move to another team, or a change of the caller's role — into
+// documents: the whole book now (backfilled) and tombstones of the
+// customers of the team it was in that are not in the book now. Both sets
+// are decided by the current state, so a first replication after an old
+// move is exact as well (it receives its book twice and tombstones of
+// records it never held). A demoted admin's former company-wide scope is
+// not dropped this way: an admin's device replicates from scratch.
+func (e *Engine) rxdbScopeMoved(ss *session, coll string, en *ent.ChangeLog, after uuid.UUID, room int) ([]rxdoc, error) {
 	s := ss.s
 	// Both parts go in one id order: merge them.
 	back, err := e.rxdbBackfill(ss, coll, en.ID, nil, after, room)
@@ -572,6 +575,13 @@ func (e *Engine) rxdbLeadMoved(ss *session, coll string, en *ent.ChangeLog, afte
 		}
 		set = append(set, cs...)
 	}
+	// Only those out of the book now (a lead who became an agent keeps
+	// the own customers; one who was promoted keeps the team's).
+	in, err := e.inBook(s, set)
+	if err != nil {
+		return nil, err
+	}
+	set = slices.DeleteFunc(set, func(c uuid.UUID) bool { return in[c] })
 	drop, err := e.rxdbDrop(ss, coll, en.ID, set, after, room)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/agentdesk/agentdesk/ent"
+	"github.com/agentdesk/agentdesk/ent/agent"
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/auth"
@@ -121,6 +122,11 @@ func (d *rxDevice) lwtOf(coll string, id uuid.UUID) (int64, bool) {
 func (d *rxDevice) deleted(coll string, id uuid.UUID) bool {
 	m, ok := d.docs[recKey{coll, id}]
 	return ok && m["_deleted"] == true
+}
+
+func (d *rxDevice) holds(coll string, id uuid.UUID) bool {
+	m, ok := d.docs[recKey{coll, id}]
+	return ok && m["_deleted"] != true
 }
 
 func (v *env) topSeq() int64 {
@@ -536,5 +542,69 @@ func TestRxdbAfterCompaction(t *testing.T) {
 		fresh := v.rxDevice(a)
 		fresh.sync(1)
 		fresh.converged()
+	})
+}
+
+// A role change moves the agent's own scope without an entry per record,
+// and an RxDB checkpoint carries no scope epoch: the role event in the
+// change log backfills what the new role sees and drops what it no longer
+// does, at the next pull from an old checkpoint.
+func TestRxdbRoleChange(t *testing.T) {
+	eachEnv(t, func(t *testing.T, v *env) {
+		team := v.team("东区")
+		lead := v.agent(auth.RoleTeamLead, &team)
+		a := v.agent(auth.RoleAgent, &team)
+		b := v.agent(auth.RoleAgent, &team)
+		aCust, _ := v.family(a)
+		bCust, _ := v.family(b)
+		leadDev, bDev := v.rxDevice(lead), v.rxDevice(b)
+		leadDev.sync(3)
+		bDev.sync(3)
+		bDev.converged()
+		if bDev.holds(store.Customers, aCust.ID) {
+			t.Fatal("an agent's device holds a colleague's customer")
+		}
+
+		reload := func() {
+			var err error
+			if b, err = v.db.Client.Agent.Get(auth.SystemContext(context.Background()), b.ID); err != nil {
+				t.Fatal(err)
+			}
+			bDev.a, bDev.ctx = b, v.as(b) // its new token
+		}
+		v.changeRole(b, auth.RoleTeamLead)
+		reload()
+		bDev.sync(3)
+		bDev.converged() // a's customers and their records arrived
+		if !bDev.holds(store.Customers, aCust.ID) {
+			t.Fatal("the promoted lead's device lacks the team's customers")
+		}
+		fresh := v.rxDevice(b)
+		fresh.sync(3)
+		fresh.converged()
+		leadDev.sync(3)
+		leadDev.converged() // another lead's scope did not move
+
+		v.changeRole(b, auth.RoleAgent)
+		reload()
+		bDev.sync(3)
+		bDev.converged() // a's records are gone again, b's own stayed
+		if !bDev.deleted(store.Customers, aCust.ID) || !bDev.holds(store.Customers, bCust.ID) {
+			t.Fatal("the demoted agent's device still holds the team's customers, or lost its own")
+		}
+	})
+}
+
+// changeRole changes an agent's role as the admin API does: a new scope
+// epoch and the role event in the change log.
+func (v *env) changeRole(a *ent.Agent, role auth.Role) {
+	v.t.Helper()
+	v.tx(func(ctx context.Context, tx *ent.Tx) error {
+		if err := tx.Agent.UpdateOneID(a.ID).SetRole(agent.Role(role)).AddScopeEpoch(1).Exec(ctx); err != nil {
+			return err
+		}
+		id := a.ID
+		return store.RecordEvent(ctx, store.Change{Collection: store.Agents, ID: a.ID, AgentID: &id,
+			Version: store.AgentRoleChanged, TeamID: a.TeamID, PrevTeamID: a.TeamID})
 	})
 }
