@@ -58,7 +58,7 @@ func (c *wantedCache) invalidate() {
 // It reads through c, the writing transaction's client: a second
 // connection could wait for the pool that the writers hold.
 func (s *Service) wanted(ctx context.Context, c *ent.Client) (map[string]bool, error) {
-	now := time.Now()
+	now := s.clock.Now()
 	s.want.mu.Lock()
 	defer s.want.mu.Unlock()
 	if now.Before(s.want.until) {
