@@ -226,6 +226,27 @@ test('WatermelonDB synchronize() against the server: two devices, a conflict, a 
   assert.ok(await find(b, 'tasks', t1.id), 'the new owner has the task');
   assert.ok(await find(b, 'interactions', interactionId), 'the new owner has the interaction made offline');
 
+  // Head office drafts a script (agents do not see drafts), the devices
+  // sync, then it is published: it arrives as created (WatermelonDB logs
+  // an error for an updated record it does not hold); retired, it leaves;
+  // published again, it arrives again.
+  const admin = await srv.login('admin');
+  const draft = await rest(srv, admin, 'POST', '/v1/toolkit/items', {
+    key: `wm-${randomUUID().slice(0, 8)}`, kind: 'script', scenario: 'renewal', tier: 'basic', locale: 'zh-CN',
+    title: '续保提醒话术', content: { sections: [{ title: '开场', lines: ['{customer.name}您好'] }] },
+  });
+  assert.equal(draft.status, 201, JSON.stringify(draft.body));
+  for (const d of [a1, b]) await sync(d);
+  assert.equal(await find(a1, 'toolkit_items', draft.body.id), null, 'a draft reached a phone');
+  for (const [action, present] of [['publish', true], ['retire', false], ['publish', true]]) {
+    const r = await rest(srv, admin, 'POST', `/v1/toolkit/items/${draft.body.id}/${action}`);
+    assert.equal(r.status, 200, `${action}: ${JSON.stringify(r.body)}`);
+    for (const d of [a1, b]) {
+      await sync(d);
+      assert.equal(Boolean(await find(d, 'toolkit_items', draft.body.id)), present, `${d.name} after ${action}`);
+    }
+  }
+
   await converge(srv, [a1, a2, b]);
   assert.deepEqual(logged, [], 'WatermelonDB logged errors');
   assert.deepEqual(warned.filter((w) => w.includes('Sync')), [], 'WatermelonDB warned about sync');

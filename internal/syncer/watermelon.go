@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/servermeta"
 	"github.com/agentdesk/agentdesk/ent/syncmutation"
@@ -185,6 +186,9 @@ func (e *Engine) WatermelonPull(ctx context.Context, req WatermelonPullRequest) 
 	} else if created, err = e.wmCreated(ctx, s.agent.ID, req, latest); err != nil {
 		return nil, err
 	}
+	if err := e.wmToolkit(ctx, s.agent.ID, req, w, latest, created); err != nil {
+		return nil, err
+	}
 
 	out := &WatermelonPull{Changes: map[string]*WatermelonTable{}, Timestamp: w}
 	for _, coll := range Collections {
@@ -354,6 +358,106 @@ func (e *Engine) wmCreated(ctx context.Context, me uuid.UUID, req WatermelonPull
 		}
 	}
 	return out, nil
+}
+
+// Toolkit items reach agents by being published and leave by being
+// retired: no log entry says that an item entered the scope, and its
+// first entry may be older than the client's last pull (a draft). So the
+// server keeps, per device, the toolkit items the device holds after each
+// pull that changed them, keyed by the pull's timestamp; a pull from
+// last_pulled_at T sends an item as created exactly when the device did
+// not hold it after the pull that returned T (a repeated pull from T gets
+// the same split). Without a record for T (a device synced before this
+// was kept) the general rule stands.
+
+// wmToolkitKey is the ServerMeta key of a device's toolkit items after the
+// pull that returned ts; keys of a device sort by ts.
+func wmToolkitKey(agent, device uuid.UUID, ts int64) string {
+	return fmt.Sprintf("%s%020d", wmToolkitPrefix(agent, device), ts)
+}
+
+func wmToolkitPrefix(agent, device uuid.UUID) string {
+	return fmt.Sprintf("watermelon_toolkit:%s:%s:", agent, device)
+}
+
+// wmToolkitKept is how many of a device's records are kept: enough for a
+// client that repeats a pull or two.
+const wmToolkitKept = 4
+
+// wmToolkit corrects created for the toolkit items of a pull and records
+// what the device holds after it (timestamp w).
+func (e *Engine) wmToolkit(ctx context.Context, me uuid.UUID, req WatermelonPullRequest, w int64, latest map[changeKey]*wmChange, created map[changeKey]bool) error {
+	if req.DeviceID == uuid.Nil {
+		return nil
+	}
+	sys := sysContext(ctx)
+	prefix := wmToolkitPrefix(me, req.DeviceID)
+	held := map[uuid.UUID]bool{}
+	known := req.LastPulledAt == 0
+	if !known {
+		// The device's record at or before T: the items did not change
+		// between it and T.
+		row, err := e.db.Client.ServerMeta.Query().Where(servermeta.IDGTE(prefix),
+			servermeta.IDLTE(wmToolkitKey(me, req.DeviceID, req.LastPulledAt))).
+			Order(ent.Desc(servermeta.FieldID)).First(sys)
+		switch {
+		case ent.IsNotFound(err):
+		case err != nil:
+			return fmt.Errorf("read the device's toolkit items: %w", err)
+		default:
+			var ids []uuid.UUID
+			if err := json.Unmarshal([]byte(row.Value), &ids); err != nil {
+				return fmt.Errorf("the device's toolkit items: %w", err)
+			}
+			for _, id := range ids {
+				held[id] = true
+			}
+			known = true
+		}
+	}
+	if !known {
+		return nil
+	}
+	changed := req.LastPulledAt == 0
+	for k, c := range latest {
+		if k.coll != store.ToolkitItems {
+			continue
+		}
+		switch {
+		case c.Op == OpUpsert:
+			created[k] = !held[k.id]
+			changed = changed || !held[k.id]
+			held[k.id] = true
+		case held[k.id]:
+			delete(held, k.id)
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	ids := make([]uuid.UUID, 0, len(held))
+	for id := range held {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	val, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	now := e.clock.Now()
+	err = e.db.Client.ServerMeta.Create().SetID(wmToolkitKey(me, req.DeviceID, w)).SetValue(string(val)).SetUpdatedAt(now).
+		OnConflictColumns(servermeta.FieldID).UpdateNewValues().Exec(sys)
+	if err != nil {
+		return fmt.Errorf("record the device's toolkit items: %w", err)
+	}
+	old, err := e.db.Client.ServerMeta.Query().Where(servermeta.IDGTE(prefix), servermeta.IDLT(prefix+"~")).
+		Order(ent.Desc(servermeta.FieldID)).Offset(wmToolkitKept).IDs(sys)
+	if err != nil || len(old) == 0 {
+		return err
+	}
+	_, err = e.db.Client.ServerMeta.Delete().Where(servermeta.IDIn(old...)).Exec(sys)
+	return err
 }
 
 // recordIDRow scans a record_id column.

@@ -9,7 +9,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/agentdesk/agentdesk/ent"
+	"github.com/agentdesk/agentdesk/ent/servermeta"
 	"github.com/agentdesk/agentdesk/ent/syncmutation"
+	"github.com/agentdesk/agentdesk/ent/toolkititem"
 	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
@@ -117,6 +119,81 @@ func TestWatermelonPushRerunsWithoutRejected(t *testing.T) {
 		}
 		if n := v.db.Client.InsurancePolicy.Query().CountX(sys); n != 1 {
 			t.Errorf("the read-only policy was deleted")
+		}
+	})
+}
+
+// A toolkit item reaches agents when it is published and leaves when it
+// is retired, without a log entry that says so: a WatermelonDB pull sends
+// it as created when the device did not hold it at last_pulled_at (a
+// draft made before that pull, published after it; a retired item
+// published again), as updated when it did, and as deleted on retirement.
+func TestWatermelonToolkitPublishIsCreated(t *testing.T) {
+	eachEnv(t, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		v.family(a)
+		held := v.toolkitItem(true)
+		draft := v.toolkitItem(false)
+		dev := uuid.New()
+		pull := func(last int64) *WatermelonPull {
+			t.Helper()
+			p, err := v.e.WatermelonPull(v.as(a), WatermelonPullRequest{DeviceID: dev, LastPulledAt: last})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		set := func(id uuid.UUID, status toolkititem.Status, title string) {
+			v.tx(func(ctx context.Context, tx *ent.Tx) error {
+				return tx.ToolkitItem.UpdateOneID(id).SetStatus(status).SetTitle(title).Exec(ctx)
+			})
+		}
+		tk := func(p *WatermelonPull) (created, updated, deleted []string) {
+			t.Helper()
+			c := p.Changes[store.ToolkitItems]
+			return wmIDs(c.Created), wmIDs(c.Updated), slices.Sorted(slices.Values(c.Deleted))
+		}
+		one := func(id uuid.UUID) []string { return []string{id.String()} }
+		none := []string{}
+		check := func(step string, p *WatermelonPull, created, updated, deleted []string) {
+			t.Helper()
+			c, u, d := tk(p)
+			if !slices.Equal(c, created) || !slices.Equal(u, updated) || !slices.Equal(d, deleted) {
+				t.Fatalf("%s: created %v updated %v deleted %v; want %v %v %v", step, c, u, d, created, updated, deleted)
+			}
+		}
+
+		first := pull(0)
+		check("first sync", first, one(held.ID), none, none)
+		set(draft.ID, toolkititem.StatusPublished, "发布")
+		set(held.ID, toolkititem.StatusPublished, "改标题")
+		p2 := pull(first.Timestamp)
+		check("published after the pull", p2, one(draft.ID), one(held.ID), none)
+		// The same pull again (the client lost the answer): the same split.
+		check("a repeated pull", pull(first.Timestamp), one(draft.ID), one(held.ID), none)
+
+		set(draft.ID, toolkititem.StatusRetired, "下线")
+		p3 := pull(p2.Timestamp)
+		check("retired", p3, none, none, one(draft.ID))
+		set(draft.ID, toolkititem.StatusPublished, "重新发布")
+		p4 := pull(p3.Timestamp)
+		check("published again", p4, one(draft.ID), none, none)
+		set(draft.ID, toolkititem.StatusPublished, "再改")
+		check("edited while held", pull(p4.Timestamp), none, one(draft.ID), none)
+
+		// The server keeps the last few records of the device only.
+		last := p4.Timestamp
+		for i := range 6 {
+			status := toolkititem.StatusRetired
+			if i%2 == 1 {
+				status = toolkititem.StatusPublished
+			}
+			set(held.ID, status, "轮换")
+			last = pull(last).Timestamp
+		}
+		n, err := v.db.Client.ServerMeta.Query().Where(servermeta.IDGTE(wmToolkitPrefix(a.ID, dev)), servermeta.IDLT(wmToolkitPrefix(a.ID, dev)+"~")).Count(auth.SystemContext(context.Background()))
+		if err != nil || n != wmToolkitKept {
+			t.Fatalf("%d records of the device's toolkit items kept (%v), want %d", n, err, wmToolkitKept)
 		}
 	})
 }
