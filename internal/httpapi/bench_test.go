@@ -59,7 +59,7 @@ func BenchmarkPlanAndPortraitHTTP(b *testing.B) {
 				for i := range 500 {
 					is = append(is, tx.Interaction.Create().SetCustomerID(c.ID).SetAgentID(a.ID).
 						SetChannel(interaction.ChannelPhone).SetType(interaction.TypeConsultation).SetContent(text).
-						SetReceivedAt(now.Add(-time.Duration(i*9) * time.Hour)))
+						SetReceivedAt(now.Add(-time.Duration(i*9)*time.Hour)))
 				}
 				return tx.Interaction.CreateBulk(is...).Exec(ctx)
 			})
