@@ -99,15 +99,28 @@ type changeKey struct{}
 // version.
 type changeBuffer struct {
 	dialect string
+	tx      *ent.Tx
 	mu      sync.Mutex
 	byKey   map[string]int
 	changes []Change
+	// While a savepoint is open, undo keeps each entry that add
+	// overwrote, so that a rollback to the savepoint can restore it.
+	undo  []undoEntry
+	open  int // savepoints open
+	named int // savepoints made, for their names
 }
+
+type undoEntry struct {
+	i    int
+	prev Change
+}
+
+func changeBufferKey(c Change) string { return c.Collection + "/" + c.ID.String() }
 
 func (b *changeBuffer) add(c Change) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	k := c.Collection + "/" + c.ID.String()
+	k := changeBufferKey(c)
 	if i, ok := b.byKey[k]; ok {
 		// A record moved twice in one transaction left its first owner.
 		if first := b.changes[i].PrevAgentID; first != nil {
@@ -115,6 +128,9 @@ func (b *changeBuffer) add(c Change) {
 		}
 		if c.PrevAgentID != nil && sameUUID(c.PrevAgentID, c.AgentID) {
 			c.PrevAgentID = nil
+		}
+		if b.open > 0 {
+			b.undo = append(b.undo, undoEntry{i: i, prev: b.changes[i]})
 		}
 		b.changes[i] = c
 		return
@@ -145,7 +161,7 @@ func (s *DB) WithTxChanges(ctx context.Context, fn func(ctx context.Context, tx 
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	buf := &changeBuffer{dialect: s.Dialect, byKey: map[string]int{}}
+	buf := &changeBuffer{dialect: s.Dialect, tx: tx, byKey: map[string]int{}}
 	txCtx := context.WithValue(ctx, changeKey{}, buf)
 	defer func() {
 		if p := recover(); p != nil {

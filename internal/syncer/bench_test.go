@@ -173,7 +173,8 @@ func BenchmarkConflictMerge(b *testing.B) {
 }
 
 // BenchmarkPush100 pushes a batch of 100 mutations (task updates and new
-// interactions), each in its own transaction with its stored result.
+// interactions): one transaction, with a savepoint and a stored result
+// per mutation.
 func BenchmarkPush100(b *testing.B) {
 	eachDB(b, func(b *testing.B, dial string) {
 		v, a := benchBook(b, dial, 50, 0)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -86,12 +87,22 @@ type PushResponse struct {
 	Results []Result
 }
 
-// Push applies the mutations one by one, each in a transaction of its own
-// that also stores its result under (agent, mutation id): a mutation sent
-// again returns that result and changes nothing, also when two copies race
-// (the unique key decides). One bad mutation never fails the batch; an
-// error is returned only for a server fault, after which a retry replays
-// the mutations already applied.
+// pushChunk bounds the mutations that one transaction of a push applies:
+// the transaction holds its row locks (on SQLite the write lock) until it
+// commits.
+const pushChunk = 100
+
+// Push applies the mutations in order, up to pushChunk of them in one
+// transaction, each in a savepoint of its own that also stores its result
+// under (agent, mutation id): a mutation sent again returns that result
+// and changes nothing, also when two copies race (the unique key
+// decides). One bad mutation never fails the batch: a rejected one rolls
+// back to its savepoint and only its result is stored. When a chunk's
+// transaction meets a deadlock, a serialization failure or a lock
+// timeout, it is rolled back whole and its mutations are applied again
+// one transaction each. An error is returned only for a server fault,
+// which rolls back the mutations of its chunk; a retry replays the
+// chunks committed before.
 func (e *Engine) Push(ctx context.Context, req PushRequest) (*PushResponse, error) {
 	if len(req.Mutations) > MaxMutations {
 		return nil, apperr.Invalid(fmt.Sprintf("a push holds at most %d mutations", MaxMutations),
@@ -107,16 +118,11 @@ func (e *Engine) Push(ctx context.Context, req PushRequest) (*PushResponse, erro
 	ss := e.newSession(s)
 	out := &PushResponse{Results: make([]Result, len(req.Mutations))}
 	own := map[changeKey][]int64{}
-	for i, m := range req.Mutations {
-		k := changeKey{m.Collection, m.ID}
-		r, err := e.pushOne(ctx, ss, req.DeviceID, m, own[k])
-		if err != nil {
-			return nil, fmt.Errorf("mutation %d: %w", i, err)
+	for start := 0; start < len(req.Mutations); start += pushChunk {
+		end := min(start+pushChunk, len(req.Mutations))
+		if err := e.pushBatch(ss, req.DeviceID, req.Mutations[start:end], out.Results[start:end], own, start); err != nil {
+			return nil, err
 		}
-		if r.Version != nil && (r.Status == StatusApplied || r.Status == StatusMerged || r.Status == StatusConflict) {
-			own[k] = append(own[k], *r.Version)
-		}
-		out.Results[i] = r
 	}
 	if err := ss.audit(ctx, "POST /v1/sync/push"); err != nil {
 		return nil, err
@@ -127,26 +133,88 @@ func (e *Engine) Push(ctx context.Context, req PushRequest) (*PushResponse, erro
 	return out, nil
 }
 
+// pushBatch applies ms in one transaction, writing their results to res
+// and the versions they made to own; offset numbers ms in the push. On a
+// retryable failure of the transaction it applies them again one
+// transaction each, as concurrent pushes contend for their rows.
+func (e *Engine) pushBatch(ss *session, device uuid.UUID, ms []Mutation, res []Result, own map[changeKey][]int64, offset int) error {
+	trial := make(map[changeKey][]int64, len(own))
+	for k, v := range own {
+		trial[k] = slices.Clone(v)
+	}
+	seen := ss.mark()
+	err := e.db.WithTx(ss.s.vctx, func(ctx context.Context, tx *ent.Tx) error {
+		for i, m := range ms {
+			k := changeKey{m.Collection, m.ID}
+			r, err := e.pushOne(ctx, e.db.WithSavepoint, tx.Client(), ss, device, m, trial[k])
+			if err != nil {
+				return fmt.Errorf("mutation %d: %w", offset+i, err)
+			}
+			trial[k] = appendOwn(trial[k], r)
+			res[i] = r
+		}
+		return nil
+	})
+	if err == nil {
+		maps.Copy(own, trial)
+		return nil
+	}
+	if !store.IsRetryable(err) {
+		return err
+	}
+	e.log.Info("push: a batch met concurrent writers; applying its mutations one transaction each",
+		"agent", ss.s.agent.ID, "mutations", len(ms), "err", err)
+	ss.reset(seen)
+	for i, m := range ms {
+		k := changeKey{m.Collection, m.ID}
+		r, err := e.pushOne(ss.s.vctx, e.db.WithTx, e.db.Client, ss, device, m, own[k])
+		if err != nil {
+			return fmt.Errorf("mutation %d: %w", offset+i, err)
+		}
+		own[k] = appendOwn(own[k], r)
+		res[i] = r
+	}
+	return nil
+}
+
+// appendOwn adds the version a mutation made of its record to the
+// versions earlier mutations of the push made.
+func appendOwn(own []int64, r Result) []int64 {
+	if r.Version != nil && (r.Status == StatusApplied || r.Status == StatusMerged || r.Status == StatusConflict) {
+		return append(own, *r.Version)
+	}
+	return own
+}
+
 // errReplayed reports that another copy of a mutation stored its result first.
 var errReplayed = errors.New("mutation already applied")
 
-// rejection carries a client-caused failure out of a transaction that
-// must roll back, so that its result is stored in a transaction of its own.
+// rejection carries a client-caused failure out of a transaction or
+// savepoint that must roll back, so that its result is stored in one of
+// its own.
 type rejection struct{ r Result }
 
 func (r *rejection) Error() string { return "mutation rejected: " + r.r.Err.Error() }
 
-func (e *Engine) pushOne(ctx context.Context, ss *session, device uuid.UUID, m Mutation, own []int64) (Result, error) {
+// txRunner runs fn in a transaction of its own (store.DB.WithTx) or in a
+// savepoint of the push's transaction (store.DB.WithSavepoint).
+type txRunner func(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) error
+
+// pushOne applies one mutation through run, reading stored results with
+// read: the push's transaction's client inside it, so that the
+// transaction's own results count and SQLite's write lock is not waited
+// for.
+func (e *Engine) pushOne(ctx context.Context, run txRunner, read *ent.Client, ss *session, device uuid.UUID, m Mutation, own []int64) (Result, error) {
 	me := ss.s.agent.ID
 	if m.MutationID == "" || len(m.MutationID) > 100 {
 		return Result{MutationID: m.MutationID, Status: StatusRejected,
 			Err: apperr.Invalid("mutation_id must have 1 to 100 characters", apperr.FieldError{Field: "/mutation_id", Code: "length", Message: "must have 1 to 100 characters"})}, nil
 	}
-	if r, ok, err := e.stored(ctx, me, m.MutationID); err != nil || ok {
+	if r, ok, err := e.stored(ctx, read, me, m.MutationID); err != nil || ok {
 		return r, err
 	}
 	var res Result
-	err := e.db.WithTx(ss.s.vctx, func(ctx context.Context, tx *ent.Tx) error {
+	err := run(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		row, err := tx.SyncMutation.Create().SetAgentID(me).SetMutationID(m.MutationID).SetDeviceID(device.String()).
 			SetCollection(m.Collection).SetRecordID(m.ID).SetResult([]byte{}).
 			SetCreatedAt(ss.now).SetUpdatedAt(ss.now).Save(auth.SystemContext(ctx))
@@ -175,27 +243,29 @@ func (e *Engine) pushOne(ctx context.Context, ss *session, device uuid.UUID, m M
 	case err == nil:
 		return res, nil
 	case errors.Is(err, errReplayed):
-		r, _, err := e.stored(ctx, me, m.MutationID)
+		r, _, err := e.stored(ctx, read, me, m.MutationID)
 		return r, err
 	case errors.As(err, &rej):
-		return e.storeRejection(ctx, ss, device, m, rej.r)
+		return e.storeRejection(ctx, run, read, ss, device, m, rej.r)
 	}
 	return Result{}, err
 }
 
-// storeRejection stores the result of a mutation whose effects rolled back.
-func (e *Engine) storeRejection(ctx context.Context, ss *session, device uuid.UUID, m Mutation, r Result) (Result, error) {
+// storeRejection stores, through run, the result of a mutation whose
+// effects rolled back.
+func (e *Engine) storeRejection(ctx context.Context, run txRunner, read *ent.Client, ss *session, device uuid.UUID, m Mutation, r Result) (Result, error) {
 	b, err := e.encodeResult(m.Collection, r)
 	if err != nil {
 		return Result{}, err
 	}
 	me := ss.s.agent.ID
-	err = e.db.WithTx(auth.SystemContext(ctx), func(ctx context.Context, tx *ent.Tx) error {
+	err = run(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		return tx.SyncMutation.Create().SetAgentID(me).SetMutationID(m.MutationID).SetDeviceID(device.String()).
-			SetCollection(m.Collection).SetRecordID(m.ID).SetResult(b).SetCreatedAt(ss.now).SetUpdatedAt(ss.now).Exec(ctx)
+			SetCollection(m.Collection).SetRecordID(m.ID).SetResult(b).SetCreatedAt(ss.now).SetUpdatedAt(ss.now).
+			Exec(auth.SystemContext(ctx))
 	})
 	if ent.IsConstraintError(err) {
-		r, _, err := e.stored(ctx, me, m.MutationID)
+		r, _, err := e.stored(ctx, read, me, m.MutationID)
 		return r, err
 	}
 	if err != nil {
@@ -254,9 +324,10 @@ func (e *Engine) encodeResult(coll string, r Result) ([]byte, error) {
 	return append([]byte("e:"), enc...), nil
 }
 
-// stored returns the stored result of a mutation, if there is one.
-func (e *Engine) stored(ctx context.Context, agentID uuid.UUID, mutationID string) (Result, bool, error) {
-	row, err := e.db.Client.SyncMutation.Query().
+// stored returns the stored result of a mutation, if there is one,
+// reading through c.
+func (e *Engine) stored(ctx context.Context, c *ent.Client, agentID uuid.UUID, mutationID string) (Result, bool, error) {
+	row, err := c.SyncMutation.Query().
 		Where(syncmutation.AgentID(agentID), syncmutation.MutationID(mutationID)).Only(auth.SystemContext(ctx))
 	if ent.IsNotFound(err) {
 		return Result{}, false, nil

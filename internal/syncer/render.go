@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -204,6 +205,22 @@ func (ss *session) audit(ctx context.Context, action string) error {
 	ss.subjects = 0
 	clear(ss.fields)
 	return err
+}
+
+// sessionMark is what a session had revealed at a point of its response.
+type sessionMark struct {
+	fields   map[string]bool
+	subjects int
+}
+
+func (ss *session) mark() sessionMark {
+	return sessionMark{fields: maps.Clone(ss.fields), subjects: ss.subjects}
+}
+
+// reset forgets what the session revealed since m: work rolled back and
+// done again, whose first results no one receives.
+func (ss *session) reset(m sessionMark) {
+	ss.fields, ss.subjects = maps.Clone(m.fields), m.subjects
 }
 
 // loadByIDs reads records of coll by id through the caller's context and
