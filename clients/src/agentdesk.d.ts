@@ -4840,6 +4840,11 @@ export interface components {
          */
         WatermelonDeviceId: string;
         /**
+         * @description The `version` of the app's WatermelonDB schema (appSchema). The server keeps the history of the tables and columns each version has: records are sent with the client's version's tables and columns only, and a `migration` names what the app's migration added since `from` (tables and columns of the client's version). A version older than the oldest served gets 426; one newer than the server's newest is served the newest (the app's extra tables and columns are its own). Absent: the newest.
+         * @example 1
+         */
+        WatermelonSchemaVersion: number;
+        /**
          * @description The RxDB schema `version` of the client collection (from 0).
          * @example 0
          */
@@ -7203,10 +7208,10 @@ export interface operations {
                  */
                 device_id: components["parameters"]["WatermelonDeviceId"];
                 /**
-                 * @description Version of the client's local schema; an unsupported one gets 426.
+                 * @description The `version` of the app's WatermelonDB schema (appSchema). The server keeps the history of the tables and columns each version has: records are sent with the client's version's tables and columns only, and a `migration` names what the app's migration added since `from` (tables and columns of the client's version). A version older than the oldest served gets 426; one newer than the server's newest is served the newest (the app's extra tables and columns are its own). Absent: the newest.
                  * @example 1
                  */
-                schema_version?: components["parameters"]["SchemaVersion"];
+                schema_version?: components["parameters"]["WatermelonSchemaVersion"];
                 /**
                  * @description WatermelonDB's migration sync info, JSON-encoded (`{"from": n, "tables": [...], "columns": [{"table": "...", "columns": [...]}]}`); the server then also sends the records of the new tables and columns.
                  * @example {"from":1,"tables":["notifications"],"columns":[]}

@@ -384,7 +384,7 @@ func TestWatermelonBadInput(t *testing.T) {
 		}{
 			{"no device", "GET", "/v1/sync/watermelon", nil, 400, "validation-failed"},
 			{"ahead of the log", "GET", fmt.Sprintf("/v1/sync/watermelon?device_id=%s&last_pulled_at=%d", dev, p.Timestamp+1000), nil, 410, "sync-reset-required"},
-			{"old schema", "GET", "/v1/sync/watermelon?device_id=" + dev + "&schema_version=2", nil, 426, "upgrade-required"},
+			{"a schema older than the oldest served", "GET", "/v1/sync/watermelon?device_id=" + dev + "&schema_version=0", nil, 426, "upgrade-required"},
 			{"bad migration", "GET", "/v1/sync/watermelon?device_id=" + dev + "&migration=%7Bx", nil, 400, "validation-failed"},
 			{"migration of an unknown table", "GET", "/v1/sync/watermelon?device_id=" + dev + "&last_pulled_at=1&migration=" +
 				url.QueryEscape(`{"from":0,"tables":["cats"],"columns":[]}`), nil, 400, "validation-failed"},

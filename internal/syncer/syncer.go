@@ -134,6 +134,9 @@ type Options struct {
 	MaxStream time.Duration
 	// PageBytes bounds the JSON of a pull page; DefaultPageBytes when 0.
 	PageBytes int
+	// WatermelonSchemas is the history of the WatermelonDB app schema,
+	// oldest first; the package's WatermelonSchemas when nil.
+	WatermelonSchemas []WatermelonSchema
 }
 
 // Engine serves the sync protocol on a database.
@@ -190,6 +193,12 @@ func New(db *store.DB, opts Options) (*Engine, error) {
 	}
 	if opts.PageBytes <= 0 {
 		opts.PageBytes = DefaultPageBytes
+	}
+	if opts.WatermelonSchemas == nil {
+		opts.WatermelonSchemas = WatermelonSchemas
+	}
+	if err := validWatermelonSchemas(opts.WatermelonSchemas); err != nil {
+		return nil, err
 	}
 	if opts.Quality == nil {
 		opts.Quality = quality.NewService(db, quality.NewCalendar(quality.DefaultLocation()), opts.Clock)

@@ -98,11 +98,14 @@ func (e *Engine) WatermelonPull(ctx context.Context, req WatermelonPullRequest) 
 		return nil, apperr.Invalid("last_pulled_at must not be negative",
 			apperr.FieldError{Field: "last_pulled_at", Code: "minimum", Message: "must be 0 or more"})
 	}
-	schema, err := checkSchema(req.SchemaVersion)
+	// The records are the native ones (SchemaVersion), projected onto the
+	// tables and columns of the client's WatermelonDB schema version.
+	var schema int64 = SchemaVersion
+	app, err := e.watermelonSchema(req.SchemaVersion)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkMigration(req.Migration, schema); err != nil {
+	if err := checkMigration(req.Migration, e.opts.WatermelonSchemas, app); err != nil {
 		return nil, err
 	}
 	s, err := e.scopeOf(ctx)
@@ -186,13 +189,17 @@ func (e *Engine) WatermelonPull(ctx context.Context, req WatermelonPullRequest) 
 	} else if created, err = e.wmCreated(ctx, s.agent.ID, req, latest); err != nil {
 		return nil, err
 	}
-	if err := e.wmToolkit(ctx, s.agent.ID, req, w, latest, created); err != nil {
-		return nil, err
+	if _, ok := app.Tables[store.ToolkitItems]; ok {
+		if err := e.wmToolkit(ctx, s.agent.ID, req, w, latest, created); err != nil {
+			return nil, err
+		}
 	}
 
 	out := &WatermelonPull{Changes: map[string]*WatermelonTable{}, Timestamp: w}
 	for _, coll := range Collections {
-		out.Changes[coll] = &WatermelonTable{Created: []json.RawMessage{}, Updated: []json.RawMessage{}, Deleted: []string{}}
+		if _, ok := app.Tables[coll]; ok {
+			out.Changes[coll] = &WatermelonTable{Created: []json.RawMessage{}, Updated: []json.RawMessage{}, Deleted: []string{}}
+		}
 	}
 	ordered := make([]*wmChange, 0, len(latest))
 	for _, c := range latest {
@@ -210,7 +217,7 @@ func (e *Engine) WatermelonPull(ctx context.Context, req WatermelonPullRequest) 
 			}
 			continue
 		}
-		raw, err := WatermelonRaw(c.Data)
+		raw, err := watermelonRaw(c.Data, app.Tables[c.Collection])
 		if err != nil {
 			return nil, fmt.Errorf("%s/%s: %w", c.Collection, c.ID, err)
 		}
@@ -252,36 +259,6 @@ func (e *Engine) wmEpochKnown(ctx context.Context, s *scope, device uuid.UUID, r
 // none of its records, so every one is created and no delete concerns it.
 func addedTable(m *WatermelonMigration, table string) bool {
 	return m != nil && slices.Contains(m.Tables, table)
-}
-
-// checkMigration validates WatermelonDB's migration info.
-func checkMigration(m *WatermelonMigration, schema int64) error {
-	if m == nil {
-		return nil
-	}
-	bad := func(msg string) error {
-		return apperr.Invalid("migration is invalid: "+msg, apperr.FieldError{Field: "migration", Code: "invalid", Message: msg})
-	}
-	if m.From < 0 || int64(m.From) >= schema {
-		return bad(fmt.Sprintf("from must be below the schema version %d", schema))
-	}
-	for _, t := range m.Tables {
-		if !slices.Contains(Collections, t) {
-			return bad(fmt.Sprintf("%q is not a synced table", t))
-		}
-	}
-	for _, c := range m.Columns {
-		cols, ok := WatermelonColumns[c.Table]
-		if !ok {
-			return bad(fmt.Sprintf("%q is not a synced table", c.Table))
-		}
-		for _, name := range c.Columns {
-			if !slices.Contains(cols, name) {
-				return bad(fmt.Sprintf("%q is not a column of %s", name, c.Table))
-			}
-		}
-	}
-	return nil
 }
 
 // pullAll runs a native pull from start (a cursor, or "" for a snapshot)
@@ -393,7 +370,9 @@ func (e *Engine) wmToolkit(ctx context.Context, me uuid.UUID, req WatermelonPull
 	sys := sysContext(ctx)
 	prefix := wmToolkitPrefix(me, req.DeviceID)
 	held := map[uuid.UUID]bool{}
-	known := req.LastPulledAt == 0
+	// A first sync, or a migration that adds the table: the device holds none.
+	fresh := req.LastPulledAt == 0 || addedTable(req.Migration, store.ToolkitItems)
+	known := fresh
 	if !known {
 		// The device's record at or before T: the items did not change
 		// between it and T.
@@ -418,7 +397,7 @@ func (e *Engine) wmToolkit(ctx context.Context, me uuid.UUID, req WatermelonPull
 	if !known {
 		return nil
 	}
-	changed := req.LastPulledAt == 0
+	changed := fresh
 	for k, c := range latest {
 		if k.coll != store.ToolkitItems {
 			continue
@@ -470,11 +449,20 @@ type recordIDRow struct {
 // created_at and updated_at in milliseconds since the epoch (WatermelonDB
 // reserves these two columns as numbers).
 func WatermelonRaw(data json.RawMessage) (json.RawMessage, error) {
+	return watermelonRaw(data, nil)
+}
+
+// watermelonRaw is WatermelonRaw keeping only cols (all when nil).
+func watermelonRaw(data json.RawMessage, cols []string) (json.RawMessage, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
 		return nil, fmt.Errorf("decode record: %w", err)
 	}
 	for k, v := range fields {
+		if cols != nil && !slices.Contains(cols, k) {
+			delete(fields, k)
+			continue
+		}
 		v = bytes.TrimSpace(v)
 		if (k == "created_at" || k == "updated_at") && len(v) > 0 && v[0] == '"' {
 			var ts time.Time

@@ -3,7 +3,9 @@ package syncer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -12,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/servermeta"
 	"github.com/agentdesk/agentdesk/ent/syncmutation"
 	"github.com/agentdesk/agentdesk/ent/toolkititem"
+	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
@@ -196,4 +199,133 @@ func TestWatermelonToolkitPublishIsCreated(t *testing.T) {
 			t.Fatalf("%d records of the device's toolkit items kept (%v), want %d", n, err, wmToolkitKept)
 		}
 	})
+}
+
+// The WatermelonDB schema history: a client at an older version gets its
+// version's tables and columns only; its migration to the next version
+// brings the added table's records as created and the records with the
+// added column as updated; a version older than the oldest gets 426, a
+// newer one the newest shape.
+func TestWatermelonSchemaVersions(t *testing.T) {
+	v1 := map[string][]string{}
+	for table, cols := range WatermelonColumns {
+		if table == store.Notifications {
+			continue // version 2 adds the table
+		}
+		if table == store.Customers {
+			cols = slices.DeleteFunc(slices.Clone(cols), func(c string) bool { return c == "occupation" }) // and this column
+		}
+		v1[table] = cols
+	}
+	history := []WatermelonSchema{{Version: 3, Tables: v1}, {Version: 4, Tables: WatermelonColumns}}
+	eachEnvWith(t, Options{WatermelonSchemas: history}, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		c, _ := v.family(a)
+		v.tx(func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.UpdateOneID(c.ID).SetOccupation("教师").Exec(ctx)
+		})
+		n := v.notification(a)
+		dev := uuid.New()
+		ver := func(n int) *int { return &n }
+		first, err := v.e.WatermelonPull(v.as(a), WatermelonPullRequest{DeviceID: dev, SchemaVersion: ver(3)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := first.Changes[store.Notifications]; ok {
+			t.Errorf("version 3 has no notifications table, but the pull sent it")
+		}
+		var cust map[string]any
+		if err := json.Unmarshal(first.Changes[store.Customers].Created[0], &cust); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := cust["occupation"]; ok || cust["name"] == nil {
+			t.Errorf("a version-3 customer record: %v (no occupation column, a name)", cust)
+		}
+
+		// The app's migration 3 → 4.
+		mig := &WatermelonMigration{From: 3, Tables: []string{store.Notifications},
+			Columns: []WatermelonMigrationColumn{{Table: store.Customers, Columns: []string{"occupation"}}}}
+		p, err := v.e.WatermelonPull(v.as(a), WatermelonPullRequest{DeviceID: dev, SchemaVersion: ver(4),
+			LastPulledAt: first.Timestamp, Migration: mig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := wmIDs(p.Changes[store.Notifications].Created); !slices.Equal(got, []string{n.ID.String()}) {
+			t.Errorf("migration: notifications created %v, want %s", got, n.ID)
+		}
+		upd := p.Changes[store.Customers].Updated
+		if len(upd) != 1 || !strings.Contains(string(upd[0]), `"occupation":"教师"`) {
+			t.Errorf("migration: customers updated %s, want the customer with its occupation", upd)
+		}
+
+		for _, tc := range []struct {
+			name string
+			req  WatermelonPullRequest
+			kind apperr.Kind
+		}{
+			{"older than the oldest", WatermelonPullRequest{DeviceID: dev, SchemaVersion: ver(2)}, apperr.KindUpgradeRequired},
+			{"migration from the version itself", WatermelonPullRequest{DeviceID: dev, SchemaVersion: ver(4), LastPulledAt: first.Timestamp,
+				Migration: &WatermelonMigration{From: 4}}, apperr.KindInvalid},
+			{"migration adding a column the version lacks", WatermelonPullRequest{DeviceID: dev, SchemaVersion: ver(3), LastPulledAt: first.Timestamp,
+				Migration: &WatermelonMigration{From: 2, Columns: []WatermelonMigrationColumn{{Table: store.Customers, Columns: []string{"occupation"}}}}}, apperr.KindInvalid},
+			{"migration adding a table the old version had", WatermelonPullRequest{DeviceID: dev, SchemaVersion: ver(4), LastPulledAt: first.Timestamp,
+				Migration: &WatermelonMigration{From: 3, Tables: []string{store.Tasks}}}, apperr.KindInvalid},
+		} {
+			_, err := v.e.WatermelonPull(v.as(a), tc.req)
+			var ae *apperr.Error
+			if !errors.As(err, &ae) || ae.Kind != tc.kind {
+				t.Errorf("%s: %v, want %v", tc.name, err, tc.kind)
+			}
+		}
+		// An app ahead of the server (a local-only table of its own) is
+		// served the newest version.
+		ahead, err := v.e.WatermelonPull(v.as(a), WatermelonPullRequest{DeviceID: uuid.New(), SchemaVersion: ver(9)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := ahead.Changes[store.Notifications]; !ok {
+			t.Errorf("a newer app was not served the newest version")
+		}
+	})
+}
+
+func TestWatermelonCheckMigration(t *testing.T) {
+	v1 := map[string][]string{store.Customers: {"id", "name"}}
+	v2 := map[string][]string{store.Customers: {"id", "name", "occupation"}, store.Tasks: {"id", "title"}}
+	h := []WatermelonSchema{{Version: 1, Tables: v1}, {Version: 2, Tables: v2}}
+	if err := validWatermelonSchemas(h); err != nil {
+		t.Fatal(err)
+	}
+	cols := func(table string, c ...string) []WatermelonMigrationColumn {
+		return []WatermelonMigrationColumn{{Table: table, Columns: c}}
+	}
+	for _, tc := range []struct {
+		name string
+		m    WatermelonMigration
+		ok   bool
+	}{
+		{"a table and a column added since a served version", WatermelonMigration{From: 1, Tables: []string{store.Tasks}, Columns: cols(store.Customers, "occupation")}, true},
+		{"from a version the server never served", WatermelonMigration{From: 0, Tables: []string{store.Tasks, store.Customers}}, true},
+		{"a table the served from-version had", WatermelonMigration{From: 1, Tables: []string{store.Customers}}, false},
+		{"a table the version lacks", WatermelonMigration{From: 1, Tables: []string{store.Notifications}}, false},
+		{"a column the version lacks", WatermelonMigration{From: 1, Columns: cols(store.Customers, "phone")}, false},
+		{"from the version itself", WatermelonMigration{From: 2}, false},
+		{"a negative from", WatermelonMigration{From: -1}, false},
+	} {
+		err := checkMigration(&tc.m, h, h[1])
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	for _, bad := range [][]WatermelonSchema{
+		nil,
+		{{Version: 2, Tables: v2}, {Version: 1, Tables: v1}},
+		{{Version: 1, Tables: v2}, {Version: 2, Tables: v1}},
+		{{Version: 1, Tables: map[string][]string{"nope": {"id"}}}},
+		{{Version: 1, Tables: map[string][]string{store.Customers: {"name"}}}},
+	} {
+		if validWatermelonSchemas(bad) == nil {
+			t.Errorf("history %v accepted", bad)
+		}
+	}
 }
