@@ -222,7 +222,8 @@ func (s *Service) UpdateAgent(ctx context.Context, id uuid.UUID, in AgentInput) 
 			endSessions = true // the tokens carry the old team
 		}
 		if roleChanged || toTeam != cur.TeamID {
-			if err := recordScopeEvent(ctx, id, cur.TeamID, toTeam, roleChanged); err != nil {
+			err := recordScopeEvent(ctx, id, cur.TeamID, toTeam, roleChanged, roleChanged && cur.Role == agent.RoleAdmin)
+			if err != nil {
 				return err
 			}
 		}
@@ -243,16 +244,19 @@ func (s *Service) UpdateAgent(ctx context.Context, id uuid.UUID, in AgentInput) 
 // recordTeamMove logs an agent's move between teams, so the leads' phones
 // drop or receive the agent's customers.
 func recordTeamMove(ctx context.Context, agentID uuid.UUID, from, to *uuid.UUID) error {
-	return recordScopeEvent(ctx, agentID, from, to, false)
+	return recordScopeEvent(ctx, agentID, from, to, false, false)
 }
 
 // recordScopeEvent logs, once per transaction, that an agent moved
 // between teams or had its role changed (or both): the leads' phones
 // follow the move, and clients whose checkpoint carries no scope epoch
 // (RxDB's) see that the agent's own scope changed.
-func recordScopeEvent(ctx context.Context, agentID uuid.UUID, from, to *uuid.UUID, roleChanged bool) error {
+func recordScopeEvent(ctx context.Context, agentID uuid.UUID, from, to *uuid.UUID, roleChanged, leftAdmin bool) error {
 	v := store.AgentTeamMoved
-	if roleChanged {
+	switch {
+	case leftAdmin:
+		v = store.AgentLeftAdmin
+	case roleChanged:
 		v = store.AgentRoleChanged
 	}
 	return store.RecordEvent(ctx, store.Change{Collection: store.Agents, ID: agentID, AgentID: &agentID,
@@ -326,7 +330,7 @@ func (s *Service) CreateTeam(ctx context.Context, name string, leadID *uuid.UUID
 			return err
 		}
 		out.LeadID = &lead.ID
-		return recordScopeEvent(ctx, lead.ID, lead.TeamID, &t.ID, promoted)
+		return recordScopeEvent(ctx, lead.ID, lead.TeamID, &t.ID, promoted, promoted && lead.Role == agent.RoleAdmin)
 	})
 	if err == nil && leadID != nil {
 		err = s.auth.RevokeAgent(ctx, *leadID)

@@ -537,6 +537,9 @@ const (
 	// did; TeamID and PrevTeamID are its team after and before (a move too
 	// when they differ).
 	AgentRoleChanged int64 = 2
+	// AgentLeftAdmin: AgentRoleChanged from admin to another role, so
+	// the whole company but the new book left the agent's scope.
+	AgentLeftAdmin int64 = 3
 )
 
 // RecordEvent appends an event that is not a row change — an agent moving

@@ -14,7 +14,9 @@ import (
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/agent"
 	"github.com/agentdesk/agentdesk/ent/changelog"
+	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/predicate"
+	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
@@ -388,7 +390,7 @@ func (e *Engine) rxdbEntry(ss *session, ch *chunk, latest map[uuid.UUID]int64, c
 			}
 			return e.rxdbDrop(ss, coll, en.ID, []uuid.UUID{en.RecordID}, after, room)
 		case en.Collection == store.Agents:
-			if en.RecordID == s.agent.ID && (s.lead || en.Version == store.AgentRoleChanged) {
+			if en.RecordID == s.agent.ID && (s.lead || en.Version == store.AgentRoleChanged || en.Version == store.AgentLeftAdmin) {
 				// The caller's own scope moved: a team lead's team, or the
 				// caller's role (an RxDB checkpoint has no scope epoch).
 				return e.rxdbScopeMoved(ss, coll, en, after, room)
@@ -548,14 +550,21 @@ func (e *Engine) rxdbDrop(ss *session, coll string, seq int64, set []uuid.UUID, 
 // customers of the team it was in that are not in the book now. Both sets
 // are decided by the current state, so a first replication after an old
 // move is exact as well (it receives its book twice and tombstones of
-// records it never held). A demoted admin's former company-wide scope is
-// not dropped this way: an admin's device replicates from scratch.
+// records it never held). An admin who took another role drops every
+// record outside the new book instead.
 func (e *Engine) rxdbScopeMoved(ss *session, coll string, en *ent.ChangeLog, after uuid.UUID, room int) ([]rxdoc, error) {
 	s := ss.s
 	// Both parts go in one id order: merge them.
 	back, err := e.rxdbBackfill(ss, coll, en.ID, nil, after, room)
 	if err != nil {
 		return nil, err
+	}
+	if en.Version == store.AgentLeftAdmin {
+		drop, err := e.rxdbDropOutsideBook(ss, coll, en.ID, after, room)
+		if err != nil {
+			return nil, err
+		}
+		return mergeDocs(back, drop, room), nil
 	}
 	if en.PrevTeamID == nil {
 		return back, nil
@@ -586,13 +595,77 @@ func (e *Engine) rxdbScopeMoved(ss *session, coll string, en *ent.ChangeLog, aft
 	if err != nil {
 		return nil, err
 	}
+	return mergeDocs(back, drop, room), nil
+}
+
+// mergeDocs merges two id-ordered runs of documents at one lwt, at most
+// room of them.
+func mergeDocs(back, drop []rxdoc, room int) []rxdoc {
 	all := append(back, drop...)
 	slices.SortFunc(all, func(a, b rxdoc) int { return slices.Compare(a.id[:], b.id[:]) })
 	all = slices.CompactFunc(all, func(a, b rxdoc) bool { return a.id == b.id })
 	if len(all) > room {
 		all = all[:room]
 	}
-	return all, nil
+	return all
+}
+
+// rxdbDropOutsideBook returns tombstones, at lwt seq, for the records of
+// coll whose customers are not in the caller's book now: what an admin
+// who became an agent or a lead held and no longer sees.
+func (e *Engine) rxdbDropOutsideBook(ss *session, coll string, seq int64, after uuid.UUID, room int) ([]rxdoc, error) {
+	s := ss.s
+	outside := func(sel *entsql.Selector) {
+		book := entsql.Dialect(e.db.Dialect).Select(customer.FieldID).From(entsql.Table(customer.Table))
+		access.Book(s.v)(book)
+		sel.Where(entsql.And(entsql.NotNull(sel.C(changelog.FieldCustomerID)),
+			entsql.NotIn(sel.C(changelog.FieldCustomerID), book)))
+	}
+	var out []rxdoc
+	for len(out) < room {
+		n := min(room-len(out), snapBatch)
+		var cands []struct {
+			RecordID uuid.UUID `json:"record_id"`
+		}
+		err := e.db.Client.ChangeLog.Query().
+			Where(outside, changelog.CollectionEQ(coll), changelog.RecordIDGT(after)).
+			Unique(true).Order(ent.Asc(changelog.FieldRecordID)).Limit(n).
+			Select(changelog.FieldRecordID).Scan(s.sys, &cands)
+		if err != nil {
+			return nil, fmt.Errorf("list the records outside the book: %w", err)
+		}
+		if len(cands) == 0 {
+			break
+		}
+		ids := make([]uuid.UUID, len(cands))
+		for i, c := range cands {
+			ids[i] = c.RecordID
+		}
+		last, err := e.latestEntries(s.sys, ids)
+		if err != nil {
+			return nil, err
+		}
+		var custs []uuid.UUID
+		for _, l := range last {
+			if l != nil && l.CustomerID != nil {
+				custs = append(custs, *l.CustomerID)
+			}
+		}
+		in, err := e.inBook(s, custs)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			after = id
+			if l := last[id]; l != nil && l.CustomerID != nil && !in[*l.CustomerID] && l.Collection == coll {
+				out = append(out, rxdoc{lwt: seq, id: id, data: rxdbTombstone(id)})
+			}
+		}
+		if len(cands) < n {
+			break
+		}
+	}
+	return out, nil
 }
 
 // teamMembersAt returns the agents in team just after seq (seq ≥ the

@@ -595,6 +595,34 @@ func TestRxdbRoleChange(t *testing.T) {
 	})
 }
 
+// An admin who becomes an agent no longer sees the company: the next
+// pull drops every record outside the new book and keeps the book.
+func TestRxdbAdminDemoted(t *testing.T) {
+	eachEnv(t, func(t *testing.T, v *env) {
+		admin := v.agent(auth.RoleAdmin, nil)
+		other := v.agent(auth.RoleAgent, nil)
+		own, _ := v.family(admin)
+		theirs, _ := v.family(other)
+		d := v.rxDevice(admin)
+		d.sync(4)
+		d.converged()
+		if !d.holds(store.Customers, theirs.ID) {
+			t.Fatal("the admin's device lacks another agent's customer")
+		}
+		v.changeRole(admin, auth.RoleAgent)
+		var err error
+		if admin, err = v.db.Client.Agent.Get(auth.SystemContext(context.Background()), admin.ID); err != nil {
+			t.Fatal(err)
+		}
+		d.a, d.ctx = admin, v.as(admin)
+		d.sync(4)
+		d.converged()
+		if !d.deleted(store.Customers, theirs.ID) || !d.holds(store.Customers, own.ID) {
+			t.Fatal("the demoted admin's device keeps another agent's customer, or lost its own")
+		}
+	})
+}
+
 // changeRole changes an agent's role as the admin API does: a new scope
 // epoch and the role event in the change log.
 func (v *env) changeRole(a *ent.Agent, role auth.Role) {
@@ -603,8 +631,11 @@ func (v *env) changeRole(a *ent.Agent, role auth.Role) {
 		if err := tx.Agent.UpdateOneID(a.ID).SetRole(agent.Role(role)).AddScopeEpoch(1).Exec(ctx); err != nil {
 			return err
 		}
-		id := a.ID
+		id, v := a.ID, store.AgentRoleChanged
+		if a.Role == agent.RoleAdmin {
+			v = store.AgentLeftAdmin
+		}
 		return store.RecordEvent(ctx, store.Change{Collection: store.Agents, ID: a.ID, AgentID: &id,
-			Version: store.AgentRoleChanged, TeamID: a.TeamID, PrevTeamID: a.TeamID})
+			Version: v, TeamID: a.TeamID, PrevTeamID: a.TeamID})
 	})
 }
