@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/api"
+	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/internal/apptest"
 )
 
@@ -219,6 +220,51 @@ func TestRxdbPullStreamOverHTTP(t *testing.T) {
 		defer cancel3()
 		if ev := nextEvent(t, openRxdbStream(t, ctx3, e, tok, "garbage")); ev.data != `"RESYNC"` {
 			t.Fatalf("bad Last-Event-ID: %+v", ev)
+		}
+	})
+}
+
+// An admin makes agent2 the team's lead through the API: agent2's RxDB
+// client, pulling on from its old checkpoint, receives the team's
+// customers (the role event of the change log; the checkpoint carries
+// no scope epoch).
+func TestRxdbRoleChangeOverHTTP(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		f := newSyncFixture(t, e)
+		err := e.App.DB.WithTx(apptest.Sys(), func(ctx context.Context, tx *ent.Tx) error {
+			return tx.Customer.Create().SetName("乙方客户").SetAgentID(f.tm.ids["agent2"]).Exec(ctx)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := rxdbPull(t, e, f.tm.agent2, "customers", nil, 100)
+		if len(p.Documents) != 1 {
+			t.Fatalf("agent2's book: %d customers", len(p.Documents))
+		}
+		res := e.Do(t, apptest.Request{Method: "PATCH", Path: "/v1/admin/agents/" + f.tm.ids["agent2"].String(), Token: f.tm.admin,
+			Body: map[string]any{"role": "team_lead"}})
+		if res.Status != 200 {
+			t.Fatalf("promote: %d %s", res.Status, res.Body)
+		}
+		a2, err := e.App.DB.Client.Agent.Get(apptest.Sys(), f.tm.ids["agent2"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for cp := p.Checkpoint; ; {
+			next := rxdbPull(t, e, e.Token(t, a2), "customers", cp, 100)
+			if len(next.Documents) == 0 {
+				break
+			}
+			for _, d := range next.Documents {
+				got[d.AdditionalProperties["id"].(string)] = d.AdditionalProperties["_deleted"] != true
+			}
+			cp = next.Checkpoint
+		}
+		for _, c := range f.customers {
+			if !got[c.String()] {
+				t.Errorf("the new lead's client lacks the team's customer %s (got %v)", c, got)
+			}
 		}
 	})
 }
