@@ -3,6 +3,7 @@ package customer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -22,6 +23,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/reminder"
 	"github.com/agentdesk/agentdesk/ent/serviceplan"
 	"github.com/agentdesk/agentdesk/ent/task"
+	"github.com/agentdesk/agentdesk/ent/webhooksnapshot"
 	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/audit"
 	"github.com/agentdesk/agentdesk/internal/auth"
@@ -339,10 +341,39 @@ func (s *Service) Erase(ctx context.Context, id uuid.UUID, ifMatch *int64) error
 		if _, err := tx.Device.Delete().Where(device.CustomerID(id)).Exec(sys); err != nil {
 			return err
 		}
+		if err := dropEventData(sys, tx, id); err != nil {
+			return err
+		}
 		return s.audit.RecordTx(ctx, tx, audit.Entry{Action: "customer.erase", SubjectType: "customer", SubjectID: id.String(),
 			Fields: []string{"name", FieldPhone, FieldIDNumber, FieldHealthNotes, "birth_date", "family", "tags"},
 			Reason: "DELETE /v1/customers/{id}?erase=true"})
 	})
+}
+
+// dropEventData deletes the webhook event data captured of the customer's
+// and its records' earlier versions, not yet dispatched (package webhook):
+// the erased versions' data is captured anew when the erasure commits.
+func dropEventData(ctx context.Context, tx *ent.Tx, id uuid.UUID) error {
+	ids := []uuid.UUID{id}
+	for _, q := range []func() ([]uuid.UUID, error){
+		func() ([]uuid.UUID, error) { return tx.Interaction.Query().Where(interaction.CustomerID(id)).IDs(ctx) },
+		func() ([]uuid.UUID, error) { return tx.Complaint.Query().Where(complaint.CustomerID(id)).IDs(ctx) },
+		func() ([]uuid.UUID, error) { return tx.Claim.Query().Where(claim.CustomerID(id)).IDs(ctx) },
+		func() ([]uuid.UUID, error) { return tx.InsurancePolicy.Query().Where(insurancepolicy.CustomerID(id)).IDs(ctx) },
+		func() ([]uuid.UUID, error) { return tx.Task.Query().Where(task.CustomerID(id)).IDs(ctx) },
+	} {
+		more, err := q()
+		if err != nil {
+			return err
+		}
+		ids = append(ids, more...)
+	}
+	for part := range slices.Chunk(ids, 500) {
+		if _, err := tx.WebhookSnapshot.Delete().Where(webhooksnapshot.RecordIDIn(part...)).Exec(ctx); err != nil {
+			return fmt.Errorf("drop event data: %w", err)
+		}
+	}
+	return nil
 }
 
 func isDenied(err error) bool {

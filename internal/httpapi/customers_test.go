@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
@@ -13,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent/auditentry"
 	"github.com/agentdesk/agentdesk/internal/apptest"
 	"github.com/agentdesk/agentdesk/internal/auth"
+	"github.com/agentdesk/agentdesk/internal/customer"
 )
 
 type team struct {
@@ -152,12 +154,39 @@ func TestCustomersLifecycleAndScope(t *testing.T) {
 		if res := e.Do(t, apptest.Request{Method: "GET", Path: "/v1/customers", Token: e.IntegratorToken(t, "crm", "policies:read")}); res.Status != 403 {
 			t.Errorf("integrator without customers:read: %d", res.Status)
 		}
+		// An integrator's subscription: the next change's event data is
+		// captured (with the name); the erasure drops it.
+		if err := e.App.DB.Client.WebhookSubscription.Create().SetURL("https://crm.example.com/hook").
+			SetEvents([]string{"customer.updated"}).SetSecretEnc("x").Exec(apptest.Sys()); err != nil {
+			t.Fatal(err)
+		}
+		e.Clock.Advance(6 * time.Second) // written behind the server's back: seen once its cache of subscriptions expires
+		if res := e.Do(t, apptest.Request{Method: "PATCH", Path: path, Token: tm.agent2, Body: map[string]any{"occupation": "医生"}}); res.Status != 200 {
+			t.Fatalf("patch: %d %s", res.Status, res.Body)
+		}
+		eventData := func() string {
+			rows, err := e.App.DB.Client.WebhookSnapshot.Query().All(apptest.Sys())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all []string
+			for _, r := range rows {
+				all = append(all, r.Data)
+			}
+			return strings.Join(all, "\n")
+		}
+		if !strings.Contains(eventData(), "王芳") {
+			t.Fatalf("no event data captured of the change: %q", eventData())
+		}
 		// Erasure by an admin only.
 		if res := e.Do(t, apptest.Request{Method: "DELETE", Path: path + "?erase=true", Token: tm.lead1}); res.Status != 403 {
 			t.Errorf("lead erases: %d, want 403", res.Status)
 		}
 		if res := e.Do(t, apptest.Request{Method: "DELETE", Path: path + "?erase=true", Token: tm.admin}); res.Status != 204 {
 			t.Fatalf("admin erases: %d %s", res.Status, res.Body)
+		}
+		if d := eventData(); strings.Contains(d, "王芳") || !strings.Contains(d, customer.ErasedName) {
+			t.Errorf("event data after the erasure: %q (the erased version only)", d)
 		}
 		var erased api.Customer
 		e.Do(t, apptest.Request{Method: "GET", Path: path, Token: tm.agent2}).JSON(t, &erased)
