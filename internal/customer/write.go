@@ -359,7 +359,9 @@ func dropEventData(ctx context.Context, tx *ent.Tx, id uuid.UUID) error {
 		func() ([]uuid.UUID, error) { return tx.Interaction.Query().Where(interaction.CustomerID(id)).IDs(ctx) },
 		func() ([]uuid.UUID, error) { return tx.Complaint.Query().Where(complaint.CustomerID(id)).IDs(ctx) },
 		func() ([]uuid.UUID, error) { return tx.Claim.Query().Where(claim.CustomerID(id)).IDs(ctx) },
-		func() ([]uuid.UUID, error) { return tx.InsurancePolicy.Query().Where(insurancepolicy.CustomerID(id)).IDs(ctx) },
+		func() ([]uuid.UUID, error) {
+			return tx.InsurancePolicy.Query().Where(insurancepolicy.CustomerID(id)).IDs(ctx)
+		},
 		func() ([]uuid.UUID, error) { return tx.Task.Query().Where(task.CustomerID(id)).IDs(ctx) },
 	} {
 		more, err := q()
