@@ -104,6 +104,13 @@ func (e *Engine) incremental(ctx context.Context, ss *session, cur *cursor, b *b
 	return true, nil
 }
 
+// bookIDs selects the ids of the customers in the caller's book now.
+func (e *Engine) bookIDs(s *scope) *entsql.Selector {
+	book := entsql.Dialect(e.db.Dialect).Select(customer.FieldID).From(entsql.Table(customer.Table))
+	access.Book(s.v)(book)
+	return book
+}
+
 // logFilter narrows the log to entries that may concern the caller, with
 // indexed predicates only: records of customers in the book now, the
 // caller's own entries (notifications), the toolkit, scope events of
@@ -115,8 +122,7 @@ func (e *Engine) logFilter(s *scope) predicate.ChangeLog {
 		return changelog.Or(changelog.CollectionNEQ(store.Notifications), changelog.AgentID(me), changelog.PrevAgentID(me))
 	}
 	return func(sel *entsql.Selector) {
-		book := entsql.Dialect(e.db.Dialect).Select(customer.FieldID).From(entsql.Table(customer.Table))
-		access.Book(s.v)(book)
+		book := e.bookIDs(s)
 		sel.Where(entsql.Or(
 			entsql.And(entsql.NEQ(sel.C(changelog.FieldCollection), store.Notifications),
 				entsql.In(sel.C(changelog.FieldCustomerID), book)),

@@ -14,9 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/agent"
 	"github.com/agentdesk/agentdesk/ent/changelog"
-	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/predicate"
-	"github.com/agentdesk/agentdesk/internal/access"
 	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
@@ -507,6 +505,15 @@ func (e *Engine) rxdbDrop(ss *session, coll string, seq int64, set []uuid.UUID, 
 	for _, id := range set {
 		inSet[id] = true
 	}
+	return e.rxdbTombstones(ss, coll, seq, changelog.CustomerIDIn(set...),
+		func([]uuid.UUID) (map[uuid.UUID]bool, error) { return inSet, nil }, after, room)
+}
+
+// rxdbTombstones returns tombstones, at lwt seq, for the records of coll
+// whose entries match of (on their customer) and whose latest entry's
+// customer drop says to drop, in id order after after, at most room.
+func (e *Engine) rxdbTombstones(ss *session, coll string, seq int64, of predicate.ChangeLog,
+	drop func(customers []uuid.UUID) (map[uuid.UUID]bool, error), after uuid.UUID, room int) ([]rxdoc, error) {
 	var out []rxdoc
 	for len(out) < room {
 		n := min(room-len(out), snapBatch)
@@ -514,7 +521,7 @@ func (e *Engine) rxdbDrop(ss *session, coll string, seq int64, set []uuid.UUID, 
 			RecordID uuid.UUID `json:"record_id"`
 		}
 		err := e.db.Client.ChangeLog.Query().
-			Where(changelog.CustomerIDIn(set...), changelog.CollectionEQ(coll), changelog.RecordIDGT(after)).
+			Where(of, changelog.CollectionEQ(coll), changelog.RecordIDGT(after)).
 			Unique(true).Order(ent.Asc(changelog.FieldRecordID)).Limit(n).
 			Select(changelog.FieldRecordID).Scan(ss.s.sys, &cands)
 		if err != nil {
@@ -531,9 +538,19 @@ func (e *Engine) rxdbDrop(ss *session, coll string, seq int64, set []uuid.UUID, 
 		if err != nil {
 			return nil, err
 		}
+		var custs []uuid.UUID
+		for _, l := range last {
+			if l != nil && l.CustomerID != nil {
+				custs = append(custs, *l.CustomerID)
+			}
+		}
+		dropped, err := drop(custs)
+		if err != nil {
+			return nil, err
+		}
 		for _, id := range ids {
 			after = id
-			if l := last[id]; l != nil && l.CustomerID != nil && inSet[*l.CustomerID] && l.Collection == coll {
+			if l := last[id]; l != nil && l.CustomerID != nil && dropped[*l.CustomerID] && l.Collection == coll {
 				out = append(out, rxdoc{lwt: seq, id: id, data: rxdbTombstone(id)})
 			}
 		}
@@ -616,56 +633,21 @@ func mergeDocs(back, drop []rxdoc, room int) []rxdoc {
 func (e *Engine) rxdbDropOutsideBook(ss *session, coll string, seq int64, after uuid.UUID, room int) ([]rxdoc, error) {
 	s := ss.s
 	outside := func(sel *entsql.Selector) {
-		book := entsql.Dialect(e.db.Dialect).Select(customer.FieldID).From(entsql.Table(customer.Table))
-		access.Book(s.v)(book)
 		sel.Where(entsql.And(entsql.NotNull(sel.C(changelog.FieldCustomerID)),
-			entsql.NotIn(sel.C(changelog.FieldCustomerID), book)))
+			entsql.NotIn(sel.C(changelog.FieldCustomerID), e.bookIDs(s))))
 	}
-	var out []rxdoc
-	for len(out) < room {
-		n := min(room-len(out), snapBatch)
-		var cands []struct {
-			RecordID uuid.UUID `json:"record_id"`
-		}
-		err := e.db.Client.ChangeLog.Query().
-			Where(outside, changelog.CollectionEQ(coll), changelog.RecordIDGT(after)).
-			Unique(true).Order(ent.Asc(changelog.FieldRecordID)).Limit(n).
-			Select(changelog.FieldRecordID).Scan(s.sys, &cands)
-		if err != nil {
-			return nil, fmt.Errorf("list the records outside the book: %w", err)
-		}
-		if len(cands) == 0 {
-			break
-		}
-		ids := make([]uuid.UUID, len(cands))
-		for i, c := range cands {
-			ids[i] = c.RecordID
-		}
-		last, err := e.latestEntries(s.sys, ids)
-		if err != nil {
-			return nil, err
-		}
-		var custs []uuid.UUID
-		for _, l := range last {
-			if l != nil && l.CustomerID != nil {
-				custs = append(custs, *l.CustomerID)
-			}
-		}
+	notInBook := func(custs []uuid.UUID) (map[uuid.UUID]bool, error) {
 		in, err := e.inBook(s, custs)
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range ids {
-			after = id
-			if l := last[id]; l != nil && l.CustomerID != nil && !in[*l.CustomerID] && l.Collection == coll {
-				out = append(out, rxdoc{lwt: seq, id: id, data: rxdbTombstone(id)})
-			}
+		out := make(map[uuid.UUID]bool, len(custs))
+		for _, c := range custs {
+			out[c] = !in[c]
 		}
-		if len(cands) < n {
-			break
-		}
+		return out, nil
 	}
-	return out, nil
+	return e.rxdbTombstones(ss, coll, seq, outside, notInBook, after, room)
 }
 
 // teamMembersAt returns the agents in team just after seq (seq ≥ the
