@@ -17,7 +17,8 @@ import (
 //	16 bytes agent id            16 bytes server era
 //	uvarint  scope epoch         uvarint schema version
 //	uvarint  watermark W         byte    phase (0 idle, 1 snapshot, 2 incremental)
-//	snapshot:    uvarint phase index, 16 bytes last id, 16 bytes upper id
+//	snapshot:    uvarint phase index, 16 bytes last id, 16 bytes upper id,
+//	             16 bytes customer (phases walked customer by customer)
 //	incremental: uvarint target T, uvarint position P, byte unit kind,
 //	             and for a unit: 16 bytes subject, uvarint collection index,
 //	             16 bytes last id, 16 bytes upper id
@@ -27,8 +28,12 @@ import (
 // pull is in progress (phase ≠ idle) the pages are pinned to W (snapshot)
 // or to T (incremental), and the client saves the cursor only once
 // has_more is false, when the phase is idle again.
+//
+// Format 1 had no customer in the snapshot: such a cursor restarts its
+// phase if the phase is walked by customer (the client receives again
+// what it holds, loses nothing).
 const (
-	cursorFormat = 1
+	cursorFormat = 2
 	macSize      = 16
 	maxCursorLen = 256 // bytes, before base64
 )
@@ -77,10 +82,13 @@ type cursor struct {
 	// snapshot: the phase, the last record sent, and the highest id of
 	// the phase's table when the phase began (records inserted later come
 	// with the incremental pull, so that a busy table cannot keep a
-	// snapshot from ending)
+	// snapshot from ending); for the phases walked customer by customer,
+	// the customer of the last record sent (snapLast is uuid.Max once
+	// all of its records were sent)
 	snapIdx   int
 	snapLast  uuid.UUID
 	snapUpper uuid.UUID
+	snapCust  uuid.UUID
 
 	// incremental
 	target int64
@@ -109,6 +117,7 @@ func encodeCursor(key []byte, c cursor) string {
 		b = binary.AppendUvarint(b, uint64(c.snapIdx))
 		b = append(b, c.snapLast[:]...)
 		b = append(b, c.snapUpper[:]...)
+		b = append(b, c.snapCust[:]...)
 	case phaseIncremental:
 		b = binary.AppendUvarint(b, uint64(c.target))
 		b = binary.AppendUvarint(b, uint64(c.pos))
@@ -146,7 +155,8 @@ func decodeCursor(key []byte, s string) (cursor, error) {
 		return c, errCursorSignature
 	}
 	r := reader{b: body}
-	if r.byte() != cursorFormat {
+	format := r.byte()
+	if format != cursorFormat && format != 1 {
 		return c, errCursorMalformed
 	}
 	c.agent = r.uuid()
@@ -161,6 +171,13 @@ func decodeCursor(key []byte, s string) (cursor, error) {
 		c.snapIdx = int(r.int())
 		c.snapLast = r.uuid()
 		c.snapUpper = r.uuid()
+		if format == 1 {
+			if c.snapIdx < len(snapshotOrder) && byCustomer(snapshotOrder[c.snapIdx].coll) {
+				c.snapLast, c.snapUpper = uuid.Nil, uuid.Nil
+			}
+		} else {
+			c.snapCust = r.uuid()
+		}
 		if c.snapIdx >= len(snapshotOrder) {
 			r.bad = true
 		}

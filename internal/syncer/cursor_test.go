@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -21,6 +22,8 @@ func TestCursorRoundTrip(t *testing.T) {
 	cases := []cursor{
 		{agent: uuid.New(), era: uuid.New(), epoch: 3, schema: 1, w: 0},
 		{agent: uuid.New(), era: uuid.New(), schema: 1, w: 12, phase: phaseSnapshot, snapIdx: 8, snapLast: uuid.New()},
+		{agent: uuid.New(), era: uuid.New(), schema: 1, w: 12, phase: phaseSnapshot, snapIdx: 3, snapLast: uuid.Max,
+			snapUpper: uuid.New(), snapCust: uuid.New()},
 		{agent: uuid.New(), era: uuid.New(), schema: 1, w: 12, phase: phaseIncremental, target: 900, pos: 40},
 		{agent: uuid.New(), era: uuid.New(), schema: 1, w: 1 << 40, phase: phaseIncremental, target: 1<<40 + 5, pos: 1<<40 + 2,
 			unit: unit{kind: unitDropAgent, subject: uuid.New(), last: uuid.New()}},
@@ -158,4 +161,39 @@ func TestCursorChecks(t *testing.T) {
 		d2.pull(1000)
 		d2.converged(a)
 	})
+}
+
+// encodeCursorV1 writes a snapshot cursor as format 1 did (no customer).
+func encodeCursorV1(key []byte, c cursor) string {
+	b := []byte{1}
+	b = append(b, c.agent[:]...)
+	b = append(b, c.era[:]...)
+	b = binary.AppendUvarint(b, uint64(c.epoch))
+	b = binary.AppendUvarint(b, uint64(c.schema))
+	b = binary.AppendUvarint(b, uint64(c.w))
+	b = append(b, byte(c.phase), byte(c.snapIdx))
+	b = append(b, c.snapLast[:]...)
+	b = append(b, c.snapUpper[:]...)
+	b = append(b, sign(key, b)...)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// A snapshot cursor of format 1 still decodes: a phase walked by id
+// resumes where it was, a phase now walked by customer starts again.
+func TestCursorFormat1Snapshot(t *testing.T) {
+	last, upper := uuid.New(), uuid.New()
+	for i, ph := range snapshotOrder {
+		c := cursor{agent: uuid.New(), era: uuid.New(), schema: 1, w: 9, phase: phaseSnapshot, snapIdx: i, snapLast: last, snapUpper: upper}
+		got, err := decodeCursor(testKey, encodeCursorV1(testKey, c))
+		if err != nil {
+			t.Fatalf("%s: %v", ph.coll, err)
+		}
+		want := c
+		if byCustomer(ph.coll) {
+			want.snapLast, want.snapUpper = uuid.Nil, uuid.Nil
+		}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(cursor{}, unit{})); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", ph.coll, diff)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/agentdesk/agentdesk/ent"
@@ -56,6 +57,32 @@ type source struct {
 	// maxID returns the highest id of the table (uuid.Nil when empty),
 	// read as the server: it bounds a keyset walk that began.
 	maxID func(ctx context.Context, c *ent.Client) (uuid.UUID, error)
+	// inCustomers returns up to n records of the customers custs that
+	// come after (cust, last) in (customer_id, id) order, in that order
+	// (the collections under a customer, but customers themselves).
+	inCustomers func(ctx context.Context, c *ent.Client, f filter, custs []uuid.UUID, cust, last uuid.UUID, n int) ([]any, error)
+}
+
+// byCustomer says whether a first sync walks coll customer by customer:
+// the records of a book are then found through the customer index, not
+// by reading the table in id order and keeping those of the book.
+func byCustomer(coll string) bool { return sources[coll].inCustomers != nil }
+
+// customerKeyset selects the records of custs after (cust, last) in
+// (customer_id, id) order, with no id above upper (when set).
+func customerKeyset(custs []uuid.UUID, cust, last, upper uuid.UUID) func(*entsql.Selector) {
+	return func(s *entsql.Selector) {
+		ids := make([]any, len(custs))
+		for i, id := range custs {
+			ids[i] = id
+		}
+		cc, ic := s.C("customer_id"), s.C("id")
+		s.Where(entsql.And(entsql.In(cc, ids...),
+			entsql.Or(entsql.GT(cc, cust), entsql.And(entsql.EQ(cc, cust), entsql.GT(ic, last)))))
+		if upper != uuid.Nil {
+			s.Where(entsql.LTE(ic, upper))
+		}
+	}
 }
 
 func first(ids []uuid.UUID, err error) (uuid.UUID, error) {
@@ -99,6 +126,10 @@ var sources = map[string]source{
 		},
 	},
 	store.Portraits: {
+		inCustomers: func(ctx context.Context, c *ent.Client, f filter, custs []uuid.UUID, cust, last uuid.UUID, n int) ([]any, error) {
+			return anys(c.Portrait.Query().Where(customerKeyset(custs, cust, last, f.upper)).
+				Order(ent.Asc(portrait.FieldCustomerID), ent.Asc(portrait.FieldID)).Limit(n).All(ctx))
+		},
 		maxID: func(ctx context.Context, c *ent.Client) (uuid.UUID, error) {
 			return first(c.Portrait.Query().Order(ent.Desc(portrait.FieldID)).Limit(1).IDs(ctx))
 		},
@@ -120,6 +151,10 @@ var sources = map[string]source{
 		},
 	},
 	store.Policies: {
+		inCustomers: func(ctx context.Context, c *ent.Client, f filter, custs []uuid.UUID, cust, last uuid.UUID, n int) ([]any, error) {
+			return anys(c.InsurancePolicy.Query().Where(customerKeyset(custs, cust, last, f.upper)).
+				Order(ent.Asc(insurancepolicy.FieldCustomerID), ent.Asc(insurancepolicy.FieldID)).Limit(n).All(ctx))
+		},
 		maxID: func(ctx context.Context, c *ent.Client) (uuid.UUID, error) {
 			return first(c.InsurancePolicy.Query().Order(ent.Desc(insurancepolicy.FieldID)).Limit(1).IDs(ctx))
 		},
@@ -141,6 +176,10 @@ var sources = map[string]source{
 		},
 	},
 	store.Interactions: {
+		inCustomers: func(ctx context.Context, c *ent.Client, f filter, custs []uuid.UUID, cust, last uuid.UUID, n int) ([]any, error) {
+			return anys(c.Interaction.Query().Where(customerKeyset(custs, cust, last, f.upper)).
+				Order(ent.Asc(interaction.FieldCustomerID), ent.Asc(interaction.FieldID)).Limit(n).All(ctx))
+		},
 		maxID: func(ctx context.Context, c *ent.Client) (uuid.UUID, error) {
 			return first(c.Interaction.Query().Order(ent.Desc(interaction.FieldID)).Limit(1).IDs(ctx))
 		},
@@ -162,6 +201,10 @@ var sources = map[string]source{
 		},
 	},
 	store.Tasks: {
+		inCustomers: func(ctx context.Context, c *ent.Client, f filter, custs []uuid.UUID, cust, last uuid.UUID, n int) ([]any, error) {
+			return anys(c.Task.Query().Where(customerKeyset(custs, cust, last, f.upper)).
+				Order(ent.Asc(task.FieldCustomerID), ent.Asc(task.FieldID)).Limit(n).All(ctx))
+		},
 		maxID: func(ctx context.Context, c *ent.Client) (uuid.UUID, error) {
 			return first(c.Task.Query().Order(ent.Desc(task.FieldID)).Limit(1).IDs(ctx))
 		},
@@ -183,6 +226,10 @@ var sources = map[string]source{
 		},
 	},
 	store.ServicePlans: {
+		inCustomers: func(ctx context.Context, c *ent.Client, f filter, custs []uuid.UUID, cust, last uuid.UUID, n int) ([]any, error) {
+			return anys(c.ServicePlan.Query().Where(customerKeyset(custs, cust, last, f.upper)).
+				Order(ent.Asc(serviceplan.FieldCustomerID), ent.Asc(serviceplan.FieldID)).Limit(n).All(ctx))
+		},
 		maxID: func(ctx context.Context, c *ent.Client) (uuid.UUID, error) {
 			return first(c.ServicePlan.Query().Order(ent.Desc(serviceplan.FieldID)).Limit(1).IDs(ctx))
 		},
@@ -204,6 +251,18 @@ var sources = map[string]source{
 		},
 	},
 	store.Complaints: {
+		inCustomers: func(ctx context.Context, c *ent.Client, f filter, custs []uuid.UUID, cust, last uuid.UUID, n int) ([]any, error) {
+			q := c.Complaint.Query().Where(customerKeyset(custs, cust, last, f.upper)).
+				Order(ent.Asc(complaint.FieldCustomerID), ent.Asc(complaint.FieldID)).Limit(n)
+			if f.closed != nil {
+				if *f.closed {
+					q.Where(complaint.StatusEQ(complaint.StatusClosed))
+				} else {
+					q.Where(complaint.StatusNEQ(complaint.StatusClosed))
+				}
+			}
+			return anys(q.All(ctx))
+		},
 		maxID: func(ctx context.Context, c *ent.Client) (uuid.UUID, error) {
 			return first(c.Complaint.Query().Order(ent.Desc(complaint.FieldID)).Limit(1).IDs(ctx))
 		},

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -213,4 +214,86 @@ func isGone(err error) bool {
 		e, ok := asAppErr(err)
 		return ok && e.Code == "sync-reset-required"
 	})()
+}
+
+// bigBook adds n customers of owner in one transaction, customer i with
+// i%4 policies and i%3 interactions (some with none), and returns them.
+func (v *env) bigBook(owner *ent.Agent, n int) []uuid.UUID {
+	v.t.Helper()
+	var ids []uuid.UUID
+	now := v.clock.Now()
+	v.tx(func(ctx context.Context, tx *ent.Tx) error {
+		for i := range n {
+			c, err := tx.Customer.Create().SetName(fmt.Sprintf("客户%d", v.next())).SetAgentID(owner.ID).Save(ctx)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, c.ID)
+			for range i % 4 {
+				if _, err := tx.InsurancePolicy.Create().SetCustomerID(c.ID).SetNumber(fmt.Sprintf("P%d", v.next())).
+					SetLine("life").SetPremiumCents(100).SetStartDate(now).Save(ctx); err != nil {
+					return err
+				}
+			}
+			for range i % 3 {
+				if _, err := tx.Interaction.Create().SetCustomerID(c.ID).SetChannel("phone").SetType("consultation").
+					SetContent("咨询").SetReceivedAt(now).Save(ctx); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return ids
+}
+
+// A first sync walks the collections under customers customer by
+// customer, in batches: over several batches, in pages of odd sizes that
+// end inside a customer's records and at batch ends, it sends every
+// record of the book once, and customers moving in and out meanwhile end
+// up right after the incremental pull.
+func TestSnapshotWalksCustomers(t *testing.T) {
+	eachEnv(t, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		b := v.agent(auth.RoleAgent, nil)
+		mine := v.bigBook(a, 2*customerBatch+7)
+		theirs := v.bigBook(b, customerBatch/2)
+		for _, limit := range []int{7, 100, 1000} {
+			d := v.device(a)
+			seen := map[recKey]int{}
+			p, err := v.e.Pull(d.ctx, PullRequest{Limit: limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; ; i++ {
+				d.apply(p)
+				for _, c := range p.Changes {
+					seen[recKey{c.Collection, c.ID}]++
+				}
+				if !p.HasMore {
+					break
+				}
+				if limit == 7 && i == 40 {
+					// during the policies: one customer leaves, one arrives
+					v.reassign(mine[150], b)
+					v.reassign(theirs[3], a)
+				}
+				if p, err = v.e.Pull(d.ctx, PullRequest{Cursor: p.Cursor, Limit: limit}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for k, n := range seen {
+				if n != 1 {
+					t.Errorf("limit %d: %s sent %d times", limit, k, n)
+				}
+			}
+			d.cursor = p.Cursor
+			d.pull(limit)
+			d.converged(a)
+			if limit == 7 {
+				v.reassign(mine[150], a)
+				v.reassign(theirs[3], b)
+			}
+		}
+	})
 }

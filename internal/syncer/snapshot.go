@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/changelog"
+	"github.com/agentdesk/agentdesk/ent/customer"
 	"github.com/agentdesk/agentdesk/ent/toolkititem"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
@@ -42,8 +43,12 @@ var (
 // essentialPhases is how many phases of snapshotOrder make the app usable.
 const essentialPhases = 8
 
-// snapBatch bounds the records read per query.
-const snapBatch = 250
+// snapBatch bounds the records read per query; customerBatch the
+// customers whose records one query reads.
+const (
+	snapBatch     = 250
+	customerBatch = 100
+)
 
 // snapshot continues a first sync: every record in the caller's scope,
 // collection after collection, in id order. Records that change while
@@ -55,16 +60,19 @@ func (e *Engine) snapshot(ctx context.Context, ss *session, cur *cursor, b *buil
 		ph := snapshotOrder[cur.snapIdx]
 		var done bool
 		var err error
-		if ph.coll == store.ToolkitItems {
+		switch {
+		case ph.coll == store.ToolkitItems:
 			done, err = e.snapshotToolkit(ctx, cur, b)
-		} else {
+		case byCustomer(ph.coll):
+			done, err = e.snapshotByCustomer(ss, ph, cur, b)
+		default:
 			done, err = e.snapshotCollection(ss, ph, cur, b)
 		}
 		if err != nil || !done {
 			return false, err
 		}
 		cur.snapIdx++
-		cur.snapLast, cur.snapUpper = uuid.Nil, uuid.Nil
+		cur.snapLast, cur.snapUpper, cur.snapCust = uuid.Nil, uuid.Nil, uuid.Nil
 		if cur.snapIdx == essentialPhases && b.live > 0 {
 			// The page that completes the essentials ends there: the app
 			// is usable without waiting for the history's bytes.
@@ -121,6 +129,73 @@ func (e *Engine) snapshotCollection(ss *session, ph snapPhase, cur *cursor, b *b
 		}
 		if !more {
 			return true, nil
+		}
+	}
+}
+
+// snapshotByCustomer walks a collection under customers: the scope's
+// customers in id order, a batch at a time, and their records in
+// (customer_id, id) order, so that a page reads what it sends and not the
+// whole book (a book's records are scattered over the table's id order).
+func (e *Engine) snapshotByCustomer(ss *session, ph snapPhase, cur *cursor, b *builder) (bool, error) {
+	src := sources[ph.coll]
+	if cur.snapLast == uuid.Nil && cur.snapUpper == uuid.Nil && cur.snapCust == uuid.Nil {
+		upper, err := src.maxID(ss.s.sys, e.db.Client)
+		if err != nil {
+			return false, fmt.Errorf("snapshot %s: %w", ph.coll, err)
+		}
+		if upper == uuid.Nil {
+			return true, nil
+		}
+		cur.snapUpper = upper
+	}
+	for {
+		if b.full() {
+			return false, nil
+		}
+		custs, err := e.db.Client.Customer.Query().Where(customer.IDGTE(cur.snapCust)).
+			Order(ent.Asc(customer.FieldID)).Limit(customerBatch).IDs(ss.s.vctx)
+		if err != nil {
+			return false, fmt.Errorf("snapshot %s: customers: %w", ph.coll, err)
+		}
+		if len(custs) == 0 {
+			return true, nil
+		}
+		lastBatch := len(custs) < customerBatch
+		n := min(b.room(), snapBatch)
+		recs, err := src.inCustomers(ss.s.vctx, e.db.Client, filter{closed: ph.closed, upper: cur.snapUpper},
+			custs, cur.snapCust, cur.snapLast, n+1)
+		if err != nil {
+			return false, fmt.Errorf("snapshot %s: %w", ph.coll, err)
+		}
+		more := len(recs) > n
+		if more {
+			recs = recs[:n]
+		}
+		ls, err := ss.load(ss.s.vctx, ph.coll, recs)
+		if err != nil {
+			return false, err
+		}
+		for i, l := range ls {
+			id, version, cust := recordMeta(l.rec)
+			data, err := ss.render(l)
+			if err != nil {
+				return false, err
+			}
+			if data != nil {
+				b.upsert(ph.coll, id, version, data)
+			}
+			cur.snapCust, cur.snapLast = cust, id
+			if b.full() && (more || i < len(ls)-1) {
+				return false, nil
+			}
+		}
+		if !more {
+			// Every record of the batch's customers was sent.
+			if lastBatch {
+				return true, nil
+			}
+			cur.snapCust, cur.snapLast = custs[len(custs)-1], uuid.Max
 		}
 	}
 }
