@@ -2297,6 +2297,62 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description A portrait as the native sync delivers it (`GET /v1/sync/pull`, collection `portraits`): the `Portrait` without `customer` (the `customers` collection carries the customer) and without `timeline` (the app composes it from the policies and interactions it holds; `GET /v1/customers/{id}/portrait` returns it). A book's portraits are a first sync's largest essential part with them; the phone holds both sources already. */
+        SyncPortrait: {
+            /**
+             * Format: uuid
+             * @description ID of the portrait.
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description Server-assigned version; grows on every change.
+             */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The customer.
+             */
+            customer_id: string;
+            life_stage: components["schemas"]["LifeStage"];
+            policies_summary: components["schemas"]["PoliciesSummary"];
+            /** @description Lines of cover the customer lacks. */
+            coverage_gaps: components["schemas"]["CoverageGap"][];
+            churn_risk: components["schemas"]["ChurnRisk"];
+            /**
+             * Format: date-time
+             * @description Last interaction with the customer; `null` if none.
+             */
+            last_contact_at: string | null;
+            /**
+             * Format: int32
+             * @description Complaints not yet closed.
+             */
+            open_complaints: number;
+            claims: components["schemas"]["ClaimsSummary"];
+            /**
+             * Format: int32
+             * @description Whole years since the last claim (or since the first policy).
+             */
+            years_without_claim: number;
+            /** @description NPS answers, newest first. */
+            nps: components["schemas"]["NpsAnswer"][];
+            /**
+             * Format: date-time
+             * @description When the derived figures were computed.
+             */
+            computed_at: string;
+            /**
+             * Format: date-time
+             * @description When the portrait was first computed.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the portrait last changed.
+             */
+            updated_at: string;
+        };
         /** @description A checklist entry and whether it is ticked. */
         ChecklistItem: {
             /** @description Stable key of the entry. */
@@ -3512,7 +3568,7 @@ export interface components {
              * @description Version of the record after the change (for a delete, of the tombstone).
              */
             version: number;
-            /** @description For `upsert`: the whole record, as in the REST schema of its collection (`Customer`, `Portrait`, `Policy`, `Interaction`, `Task`, `ServicePlan`, `Complaint`, `ToolkitItem`, `Notification`). Absent for `delete`. */
+            /** @description For `upsert`: the whole record, as in the REST schema of its collection (`Customer`, `SyncPortrait`, `Policy`, `Interaction`, `Task`, `ServicePlan`, `Complaint`, `ToolkitItem`, `Notification`). A portrait travels as `SyncPortrait`: without the customer and the timeline, which the app has or composes from its own records. Absent for `delete`. */
             data?: {
                 [key: string]: unknown;
             };

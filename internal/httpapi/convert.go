@@ -18,6 +18,10 @@ func SyncRecordJSON(r syncer.Record) ([]byte, error) {
 	case *ent.Customer:
 		v = customerToAPI(e, r.Personal)
 	case *ent.Portrait:
+		if r.Native {
+			v = syncPortraitToAPI(e)
+			break
+		}
 		if r.Customer == nil {
 			return nil, fmt.Errorf("portrait %s without its customer", e.ID)
 		}

@@ -27,7 +27,25 @@ const defaultCurrency = "CNY"
 // portraitToAPI converts a portrait with its customer, whose personal data
 // is as revealed to the caller (masked: the portrait is not the customer's
 // detail view).
+// portraitToAPI is the portrait with its customer (masked identifiers)
+// and timeline.
 func portraitToAPI(p *ent.Portrait, c *ent.Customer, personal customer.Personal) api.Portrait {
+	s := syncPortraitToAPI(p)
+	timeline := make([]api.TimelineEntry, 0, len(p.Timeline))
+	for _, ev := range p.Timeline {
+		timeline = append(timeline, api.TimelineEntry{At: ev.At.UTC(), Kind: api.TimelineEntryKind(ev.Kind), RefId: ev.RefID,
+			Title: ev.Title, Summary: nullIfEmpty(ev.Summary)})
+	}
+	return api.Portrait{Id: s.Id, Version: s.Version, CustomerId: s.CustomerId, Customer: customerToAPI(c, personal),
+		LifeStage: s.LifeStage, PoliciesSummary: s.PoliciesSummary, CoverageGaps: s.CoverageGaps, ChurnRisk: s.ChurnRisk,
+		LastContactAt: s.LastContactAt, OpenComplaints: s.OpenComplaints, Claims: s.Claims,
+		YearsWithoutClaim: s.YearsWithoutClaim, Nps: s.Nps, Timeline: timeline, ComputedAt: s.ComputedAt,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+}
+
+// syncPortraitToAPI is the portrait as the native sync sends it: no
+// customer and no timeline (the phone has them).
+func syncPortraitToAPI(p *ent.Portrait) api.SyncPortrait {
 	gaps := make([]api.CoverageGap, 0, len(p.CoverageGaps))
 	for _, g := range p.CoverageGaps {
 		gaps = append(gaps, api.CoverageGap{Line: api.PolicyLine(g.Line), Reason: g.Reason})
@@ -44,21 +62,15 @@ func portraitToAPI(p *ent.Portrait, c *ent.Customer, personal customer.Personal)
 	for _, n := range p.Nps {
 		nps = append(nps, npsEntryToAPI(p.CustomerID, n))
 	}
-	timeline := make([]api.TimelineEntry, 0, len(p.Timeline))
-	for _, ev := range p.Timeline {
-		timeline = append(timeline, api.TimelineEntry{At: ev.At.UTC(), Kind: api.TimelineEntryKind(ev.Kind), RefId: ev.RefID,
-			Title: ev.Title, Summary: nullIfEmpty(ev.Summary)})
-	}
 	cur := claimCurrency
 	stage := p.LifeStage
 	if stage == "" {
 		stage = portrait.StageUnknown
 	}
-	return api.Portrait{
+	return api.SyncPortrait{
 		Id:              p.ID,
 		Version:         p.Version,
 		CustomerId:      p.CustomerID,
-		Customer:        customerToAPI(c, personal),
 		LifeStage:       api.LifeStage(stage),
 		PoliciesSummary: policiesSummaryToAPI(p.PoliciesSummary),
 		CoverageGaps:    gaps,
@@ -69,7 +81,6 @@ func portraitToAPI(p *ent.Portrait, c *ent.Customer, personal customer.Personal)
 			Currency: &cur},
 		YearsWithoutClaim: int32(p.YearsWithoutClaim),
 		Nps:               nps,
-		Timeline:          timeline,
 		ComputedAt:        p.ComputedAt.UTC(),
 		CreatedAt:         p.CreatedAt.UTC(),
 		UpdatedAt:         p.UpdatedAt.UTC(),

@@ -59,6 +59,59 @@ func newSyncFixture(t *testing.T, e *apptest.Env) syncFixture {
 	return f
 }
 
+// checkSyncRecords fails unless every upsert of pages carries its
+// collection's REST schema, a portrait SyncPortrait (no customer, no
+// timeline); it returns the collections seen.
+func checkSyncRecords(t *testing.T, pages []api.SyncPullResponse) map[api.SyncCollection]bool {
+	t.Helper()
+	spec, err := httpapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas := map[api.SyncCollection]string{"customers": "Customer", "portraits": "SyncPortrait", "policies": "Policy",
+		"interactions": "Interaction", "tasks": "Task", "service_plans": "ServicePlan", "complaints": "Complaint",
+		"toolkit_items": "ToolkitItem", "notifications": "Notification"}
+	colls := map[api.SyncCollection]bool{}
+	for _, p := range pages {
+		for _, c := range p.Changes {
+			colls[c.Collection] = true
+			if c.Data == nil || (*c.Data)["id"] != c.Id.String() {
+				t.Fatalf("change %s %s without its record", c.Collection, c.Id)
+			}
+			if err := spec.Components.Schemas[schemas[c.Collection]].Value.VisitJSON(map[string]any(*c.Data)); err != nil {
+				t.Errorf("%s %s is not a %s: %v", c.Collection, c.Id, schemas[c.Collection], err)
+			}
+			if c.Collection == "portraits" {
+				for _, k := range []string{"customer", "timeline"} {
+					if _, ok := (*c.Data)[k]; ok {
+						t.Errorf("a synced portrait carries %s: %v", k, *c.Data)
+					}
+				}
+			}
+		}
+	}
+	return colls
+}
+
+// A first sync carries portraits and service plans as computed, in their
+// sync shapes; the portrait's REST answer keeps its customer and timeline.
+func TestSyncPortraitShape(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		f := newSyncFixture(t, e)
+		recompute(t, e)
+		pages, _ := pullAll(t, e, f.tm.agent1, "", 4)
+		if colls := checkSyncRecords(t, pages); !colls["portraits"] || !colls["service_plans"] {
+			t.Fatalf("the first sync lacks portraits or plans: %v", colls)
+		}
+		res := e.Do(t, apptest.Request{Method: "GET", Path: "/v1/customers/" + f.customers[0].String() + "/portrait", Token: f.tm.agent1})
+		var pt api.Portrait
+		res.JSON(t, &pt)
+		if res.Status != 200 || pt.Customer.Id != f.customers[0] || len(pt.Timeline) == 0 {
+			t.Fatalf("REST portrait: %d %s", res.Status, res.Body)
+		}
+	})
+}
+
 // pullAll pulls until has_more is false, returning the pages.
 func pullAll(t *testing.T, e *apptest.Env, token, cursor string, limit int) ([]api.SyncPullResponse, string) {
 	t.Helper()
@@ -88,13 +141,11 @@ func TestSyncPullOverHTTP(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		f := newSyncFixture(t, e)
 		pages, cursor := pullAll(t, e, f.tm.agent1, "", 2)
+		checkSyncRecords(t, pages)
 		held := map[uuid.UUID]int64{}
 		for _, p := range pages {
 			for _, c := range p.Changes {
 				held[c.Id] = c.Version
-				if c.Data == nil || (*c.Data)["id"] != c.Id.String() {
-					t.Errorf("change %s %s without its record", c.Collection, c.Id)
-				}
 			}
 		}
 		if len(held) != 9 || !pages[len(pages)-1].EssentialComplete {

@@ -112,6 +112,10 @@ func testRender(r Record) ([]byte, error) {
 	case *ent.ServicePlan:
 		m["steps"] = len(r.Steps)
 	case *ent.Portrait:
+		if r.Native {
+			m["native"] = true
+			break
+		}
 		m["customer"] = r.Customer.ID
 		if r.CustomerPersonal.Phone != nil {
 			m["customer_phone"] = *r.CustomerPersonal.Phone

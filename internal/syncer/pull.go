@@ -51,7 +51,12 @@ func (e *Engine) Pull(ctx context.Context, req PullRequest) (*Page, error) {
 		return nil, err
 	}
 	ss := e.newSession(s)
-	b := newBuilder(limit, e.opts.PageBytes)
+	ss.native = true
+	pageBytes := e.opts.PageBytes
+	if cur.phase == phaseSnapshot {
+		pageBytes = e.opts.SnapshotPageBytes
+	}
+	b := newBuilder(limit, pageBytes)
 	essential := true
 	switch cur.phase {
 	case phaseSnapshot:

@@ -115,6 +115,7 @@ func (e *Engine) Push(ctx context.Context, req PushRequest) (*PushResponse, erro
 		return nil, fmt.Errorf("refresh the working-day calendar: %w", err)
 	}
 	ss := e.newSession(s)
+	ss.native = true
 	out := &PushResponse{Results: make([]Result, len(req.Mutations))}
 	own := map[changeKey][]int64{}
 	for start := 0; start < len(req.Mutations); start += pushChunk {

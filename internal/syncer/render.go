@@ -37,6 +37,8 @@ type session struct {
 	now      time.Time
 	fields   map[string]bool
 	subjects int
+	// native renders in the native pull's shape (Record.Native).
+	native bool
 }
 
 func (e *Engine) newSession(s *scope) *session {
@@ -91,7 +93,7 @@ func (ss *session) load(ctx context.Context, coll string, recs []any) ([]*loaded
 // render renders one loaded record. A portrait whose customer the caller
 // cannot see (it left the scope meanwhile) renders as nil: skip it.
 func (ss *session) render(l *loaded) ([]byte, error) {
-	r := Record{Collection: l.coll, Entity: l.rec, Now: ss.now}
+	r := Record{Collection: l.coll, Entity: l.rec, Now: ss.now, Native: ss.native}
 	switch rec := l.rec.(type) {
 	case *ent.Customer:
 		p, err := ss.reveal(rec)
@@ -102,6 +104,9 @@ func (ss *session) render(l *loaded) ([]byte, error) {
 	case *ent.Portrait:
 		if l.cust == nil {
 			return nil, nil
+		}
+		if ss.native {
+			break
 		}
 		p, err := ss.e.masked(l.cust)
 		if err != nil {

@@ -65,8 +65,11 @@ const (
 	DefaultHeartbeat    = 25 * time.Second
 	DefaultMaxStream    = 15 * time.Minute
 	DefaultPageBytes    = 512 << 10
-	DefaultLimit        = 1000 // openapi.yaml's SyncLimit default
-	MaxLimit            = 5000
+	// DefaultSnapshotPageBytes: a 2,000-customer book's essential part
+	// (~12 MB of JSON) in a few pages, its history (~70 MB) in ~20.
+	DefaultSnapshotPageBytes = 4 << 20
+	DefaultLimit             = 1000 // openapi.yaml's SyncLimit default
+	MaxLimit                 = 5000
 )
 
 // ServerMeta keys.
@@ -94,6 +97,10 @@ type Record struct {
 	Steps []*ent.PlanStep
 	// Now is the time of the answer (for derived figures such as SLA states).
 	Now time.Time
+	// Native marks the native pull's shape: a portrait without its
+	// customer and timeline (openapi.yaml SyncPortrait); Customer is then
+	// nil.
+	Native bool
 }
 
 // Renderer turns a record into the JSON object of its REST schema. The
@@ -134,6 +141,11 @@ type Options struct {
 	MaxStream time.Duration
 	// PageBytes bounds the JSON of a pull page; DefaultPageBytes when 0.
 	PageBytes int
+	// SnapshotPageBytes bounds the JSON of a first sync's pages: larger
+	// pages compress better (the compressor sees more of the book) and
+	// cost fewer round trips. PageBytes when 0 and PageBytes is set,
+	// else DefaultSnapshotPageBytes.
+	SnapshotPageBytes int
 	// WatermelonSchemas is the history of the WatermelonDB app schema,
 	// oldest first; the package's WatermelonSchemas when nil.
 	WatermelonSchemas []WatermelonSchema
@@ -190,6 +202,12 @@ func New(db *store.DB, opts Options) (*Engine, error) {
 	}
 	if opts.MaxStream <= 0 {
 		opts.MaxStream = DefaultMaxStream
+	}
+	if opts.SnapshotPageBytes <= 0 {
+		opts.SnapshotPageBytes = opts.PageBytes
+		if opts.SnapshotPageBytes <= 0 {
+			opts.SnapshotPageBytes = DefaultSnapshotPageBytes
+		}
 	}
 	if opts.PageBytes <= 0 {
 		opts.PageBytes = DefaultPageBytes
