@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
@@ -149,6 +150,9 @@ func Load(ctx context.Context, db *store.DB, p *pii.Protector, opts Options) (Su
 	if err := l.large(ctx, &sum); err != nil {
 		return sum, fmt.Errorf("large customer: %w", err)
 	}
+	if err := analyze(ctx, db); err != nil {
+		return sum, err
+	}
 	sum.Rows = time.Since(start)
 	opts.Log.Info("books written", "customers", sum.Customers, "policies", sum.Policies,
 		"interactions", sum.Interactions, "tasks", sum.Tasks, "took", sum.Rows.Round(time.Millisecond).String())
@@ -163,6 +167,9 @@ func Load(ctx context.Context, db *store.DB, p *pii.Protector, opts Options) (Su
 		sum.Recompute = time.Since(rs)
 		opts.Log.Info("portraits and plans computed", "customers", st.Customers, "portraits", st.PortraitsWritten,
 			"plans", st.PlansWritten, "took", sum.Recompute.Round(time.Millisecond).String())
+		if err := analyze(ctx, db); err != nil {
+			return sum, err
+		}
 	}
 	n, err := db.Client.ChangeLog.Query().Count(ctx)
 	if err != nil {
@@ -171,6 +178,29 @@ func Load(ctx context.Context, db *store.DB, p *pii.Protector, opts Options) (Su
 	sum.ChangeLog = n
 	sum.Total = time.Since(start)
 	return sum, nil
+}
+
+// analyze refreshes the planner's statistics after a bulk load, as
+// autovacuum or an operator would: without them PostgreSQL plans a first
+// sync's page as a scan of the whole interactions table (78 s instead of
+// 6 s for a book with 20 books loaded). SQLite samples each index
+// (analysis_limit) instead of reading the whole file.
+func analyze(ctx context.Context, db *store.DB) error {
+	conn, err := db.SQL.Conn(ctx) // a PRAGMA holds for its connection
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	stmts := []string{"ANALYZE"}
+	if db.Dialect == dialect.SQLite {
+		stmts = []string{"PRAGMA analysis_limit=1000", "ANALYZE"}
+	}
+	for _, st := range stmts {
+		if _, err := conn.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", st, err)
+		}
+	}
+	return nil
 }
 
 type custRef struct {

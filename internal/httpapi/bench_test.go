@@ -2,12 +2,15 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,4 +114,102 @@ func percentileMS(d []time.Duration, p int) float64 {
 	slices.Sort(s)
 	i := min(len(s)-1, len(s)*p/100)
 	return float64(s[i].Microseconds()) / 1000
+}
+
+// BenchmarkNoChangePullHTTP is issue #10's throughput figure on a small
+// scale: agents whose phones are up to date pull all collections in one
+// request, concurrently, over loopback keep-alive connections to the real
+// server (the load generator shares the machine's cores). It reports
+// requests per second and the latency percentiles.
+func BenchmarkNoChangePullHTTP(b *testing.B) {
+	for _, dial := range []string{dialect.SQLite, dialect.Postgres} {
+		b.Run(dial, func(b *testing.B) {
+			e := apptest.NewWith(b, dial, func(c *config.Config) { c.RateLimit = 0 })
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+			type phone struct{ token, cursor string }
+			var phones []phone
+			for i := range 20 {
+				a := e.Agent(b, fmt.Sprintf("agent%02d", i), auth.RoleAgent, "东区")
+				if err := e.App.DB.WithTx(apptest.Sys(), func(ctx context.Context, tx *ent.Tx) error {
+					for j := range 5 {
+						if _, err := tx.Customer.Create().SetName(fmt.Sprintf("客户%d-%d", i, j)).SetAgentID(a.ID).Save(ctx); err != nil {
+							return err
+						}
+					}
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+				p := phone{token: e.Token(b, a)}
+				for {
+					var page struct {
+						Cursor  string `json:"cursor"`
+						HasMore bool   `json:"has_more"`
+					}
+					body, _ := pullOnce(b, client, e.URL, p.token, p.cursor)
+					if err := json.Unmarshal(body, &page); err != nil {
+						b.Fatal(err)
+					}
+					p.cursor = page.Cursor
+					if !page.HasMore {
+						break
+					}
+				}
+				phones = append(phones, p)
+			}
+			// The later agents' customers moved the log's head: one pull
+			// each brings the phones' cursors to it.
+			for i, p := range phones {
+				var page struct {
+					Cursor string `json:"cursor"`
+				}
+				body, _ := pullOnce(b, client, e.URL, p.token, p.cursor)
+				if err := json.Unmarshal(body, &page); err != nil {
+					b.Fatal(err)
+				}
+				phones[i].cursor = page.Cursor
+			}
+			var mu sync.Mutex
+			var lat []time.Duration
+			var next atomic.Int64
+			b.SetParallelism(4) // 8 clients on 2 cores
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				var mine []time.Duration
+				for pb.Next() {
+					p := phones[next.Add(1)%int64(len(phones))]
+					_, d := pullOnce(b, client, e.URL, p.token, p.cursor)
+					mine = append(mine, d)
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			})
+			b.ReportMetric(float64(len(lat))/time.Since(start).Seconds(), "req/s")
+			b.ReportMetric(percentileMS(lat, 50), "p50-ms")
+			b.ReportMetric(percentileMS(lat, 99), "p99-ms")
+		})
+	}
+}
+
+// pullOnce is one pull with the phone's cursor (zstd accepted); it returns
+// the decoded body of a 200 (nil for 304) and the request's latency.
+func pullOnce(b *testing.B, client *http.Client, base, token, cursor string) ([]byte, time.Duration) {
+	req, err := http.NewRequest(http.MethodGet, base+"/v1/sync/pull?limit=5000&cursor="+cursor, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	start := time.Now()
+	res, err := client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	d := time.Since(start)
+	if err != nil || res.StatusCode != 200 {
+		b.Fatalf("pull: %d %v %s", res.StatusCode, err, body)
+	}
+	return body, d
 }
