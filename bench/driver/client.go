@@ -54,7 +54,7 @@ type client struct {
 	token string
 }
 
-func newClient(base string, conns int) *client {
+func newClient(cfg Config, conns int) *client {
 	cnt := &Counter{}
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
@@ -70,7 +70,11 @@ func newClient(base string, conns int) *client {
 		MaxIdleConnsPerHost: conns,
 		IdleConnTimeout:     time.Minute,
 	}
-	return &client{base: strings.TrimRight(base, "/"), http: &http.Client{Transport: tr, Timeout: 5 * time.Minute}, count: cnt}
+	if cfg.HTTP2 {
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetUnencryptedHTTP2(true)
+	}
+	return &client{base: strings.TrimRight(cfg.BaseURL, "/"), http: &http.Client{Transport: tr, Timeout: 5 * time.Minute}, count: cnt}
 }
 
 func (c *client) close() { c.http.CloseIdleConnections() }

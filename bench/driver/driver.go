@@ -35,6 +35,10 @@ type Config struct {
 	// DataDir, when set, holds datagen's JSONL: the zstd-19 reference of
 	// the book is computed from DatagenAgent's records there.
 	DataDir, DatagenAgent string
+	// HTTP2 speaks HTTP/2 without TLS (prior knowledge), as a phone speaks
+	// HTTP/2 over TLS: repeated headers (the token, the cursor) shrink to a
+	// few bytes (HPACK) after the first request on a connection.
+	HTTP2 bool
 	// Zstd is the zstd command for the level-19 reference ("" looks up
 	// "zstd"; without one klauspost's best level stands in, and says so).
 	Zstd string
@@ -180,7 +184,7 @@ type Report struct {
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.Defaults()
 	rep := &Report{}
-	c := newClient(cfg.BaseURL, 8)
+	c := newClient(cfg, 8)
 	defer c.close()
 	if err := c.login(ctx, cfg.Username, cfg.Password); err != nil {
 		return nil, err
@@ -260,7 +264,7 @@ type syncResult struct {
 // firstSync pulls a whole book on a fresh client: new connection, login
 // excluded, every page until has_more is false.
 func firstSync(ctx context.Context, cfg Config, enc string) (*syncResult, error) {
-	c := newClient(cfg.BaseURL, 1)
+	c := newClient(cfg, 1)
 	defer c.close()
 	if err := c.login(ctx, cfg.Username, cfg.Password); err != nil {
 		return nil, err
@@ -501,7 +505,7 @@ var incomeBands = []string{"low", "lower_middle", "middle", "upper_middle", "hig
 // income band, life stage: datagen's update step) and measures the book's
 // phone pulling them, Runs times over different customers.
 func changed(ctx context.Context, cfg Config, d *device, rep *Report) error {
-	other := newClient(cfg.BaseURL, 1)
+	other := newClient(cfg, 1)
 	defer other.close()
 	if err := other.login(ctx, cfg.Username, cfg.Password); err != nil {
 		return err
@@ -599,7 +603,7 @@ func push100(ctx context.Context, cfg Config, d *device, rep *Report) error {
 }
 
 func planPortrait(ctx context.Context, cfg Config, rep *Report) error {
-	c := newClient(cfg.BaseURL, 1)
+	c := newClient(cfg, 1)
 	defer c.close()
 	if err := c.login(ctx, cfg.LargeUsername, cfg.Password); err != nil {
 		return err
@@ -625,7 +629,7 @@ func planPortrait(ctx context.Context, cfg Config, rep *Report) error {
 }
 
 func kpi(ctx context.Context, cfg Config, rep *Report) error {
-	c := newClient(cfg.BaseURL, 1)
+	c := newClient(cfg, 1)
 	defer c.close()
 	if err := c.login(ctx, cfg.LeadUsername, cfg.Password); err != nil {
 		return err
@@ -671,7 +675,7 @@ func throughput(ctx context.Context, cfg Config, d *device, rep *Report) error {
 	g.SetLimit(4)
 	for i := 1; i < n; i++ {
 		g.Go(func() error {
-			c := newClient(cfg.BaseURL, 1)
+			c := newClient(cfg, 1)
 			if err := c.login(gctx, workload.AgentEmail(cfg.ThroughputFirst+i), cfg.Password); err != nil {
 				return err
 			}

@@ -195,6 +195,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// HTTP/1.1, and HTTP/2 with prior knowledge for clients and proxies
+	// that speak it without TLS (TLS terminates in front of the server);
+	// HTTP/2 compresses the headers every pull repeats.
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
 	stopRecompute := a.startRecompute(ctx)
 	defer stopRecompute()
 	stopReminders := a.startReminders(ctx)
