@@ -23,3 +23,19 @@ func TestPostgresPoolCap(t *testing.T) {
 		t.Fatalf("MaxOpenConnections = %d, want 3", got)
 	}
 }
+
+// Every SQLite connection gets the larger page cache.
+func TestSQLiteCacheSize(t *testing.T) {
+	db, err := store.Open(context.Background(), storetest.URL(t, dialect.SQLite), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var kib int
+	if err := db.SQL.QueryRow("PRAGMA cache_size").Scan(&kib); err != nil {
+		t.Fatal(err)
+	}
+	if kib != -store.SQLiteCacheKiB {
+		t.Fatalf("cache_size = %d, want %d", kib, -store.SQLiteCacheKiB)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -125,12 +126,19 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	return s, nil
 }
 
+// SQLiteCacheKiB is each SQLite connection's page cache. SQLite's
+// default (2 MB) holds a fraction of a book's index pages: a first sync
+// of a 2,000-customer book then spent most of its time re-reading pages
+// through pread.
+const SQLiteCacheKiB = 32 << 10
+
 // sqliteDSN builds the modernc DSN for a file path (or ":memory:" and
 // "file:…" forms used by tests): foreign keys on, WAL, immediate write
-// transactions, and times in SQLite's own format.
+// transactions, a 32 MB page cache, and times in SQLite's own format.
 func sqliteDSN(path string) (string, error) {
-	const pragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-" + strconv.Itoa(SQLiteCacheKiB) + ")" +
+		"&_txlock=immediate&_time_format=sqlite"
 	if path == "" {
 		return "", errors.New("sqlite: empty path in DATABASE_URL")
 	}

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 
 	"github.com/agentdesk/agentdesk/bench/workload"
 	"github.com/agentdesk/agentdesk/internal/obs"
@@ -44,6 +45,7 @@ func run(ctx context.Context, args []string) error {
 	recompute := fs.Bool("recompute", true, "compute portraits and plans after loading")
 	workers := fs.Int("workers", 2, "concurrent recomputes")
 	verbose := fs.Bool("v", false, "log every batch")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,6 +61,17 @@ func run(ctx context.Context, args []string) error {
 		level = slog.LevelDebug
 	}
 	log := obs.NewLogger(os.Stderr, level)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	db, err := store.Open(ctx, *dbURL, store.Options{})
 	if err != nil {
 		return err
