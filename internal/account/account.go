@@ -259,8 +259,7 @@ func recordScopeEvent(ctx context.Context, agentID uuid.UUID, from, to *uuid.UUI
 	case roleChanged:
 		v = store.AgentRoleChanged
 	}
-	return store.RecordEvent(ctx, store.Change{Collection: store.Agents, ID: agentID, AgentID: &agentID,
-		Version: v, TeamID: to, PrevTeamID: from})
+	return store.RecordAgentEvent(ctx, agentID, from, to, v)
 }
 
 // TeamWithLead is a team and its lead, if any.

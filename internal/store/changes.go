@@ -557,6 +557,15 @@ func RecordEvent(ctx context.Context, c Change) error {
 	return nil
 }
 
+// RecordAgentEvent appends an Agents scope event of kind (AgentTeamMoved,
+// AgentRoleChanged or AgentLeftAdmin): the agent moved from team from to
+// team to (nil: none; the same team when only the role changed). Call it
+// once per transaction inside WithTx, with the ctx it gave.
+func RecordAgentEvent(ctx context.Context, agentID uuid.UUID, from, to *uuid.UUID, kind int64) error {
+	return RecordEvent(ctx, Change{Collection: Agents, ID: agentID, Op: changelog.OpUpsert, AgentID: &agentID,
+		Version: kind, TeamID: to, PrevTeamID: from})
+}
+
 // Listener is told of every committed batch of changes, after commit.
 type Listener func(changes []Change)
 

@@ -631,11 +631,10 @@ func (v *env) changeRole(a *ent.Agent, role auth.Role) {
 		if err := tx.Agent.UpdateOneID(a.ID).SetRole(agent.Role(role)).AddScopeEpoch(1).Exec(ctx); err != nil {
 			return err
 		}
-		id, v := a.ID, store.AgentRoleChanged
+		kind := store.AgentRoleChanged
 		if a.Role == agent.RoleAdmin {
-			v = store.AgentLeftAdmin
+			kind = store.AgentLeftAdmin
 		}
-		return store.RecordEvent(ctx, store.Change{Collection: store.Agents, ID: a.ID, AgentID: &id,
-			Version: v, TeamID: a.TeamID, PrevTeamID: a.TeamID})
+		return store.RecordAgentEvent(ctx, a.ID, a.TeamID, a.TeamID, kind)
 	})
 }

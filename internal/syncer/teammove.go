@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/internal/store"
 )
 
@@ -19,9 +18,7 @@ func RecordTeamMove(ctx context.Context, agentID uuid.UUID, from, to *uuid.UUID)
 	if sameTeam(from, to) {
 		return nil
 	}
-	id := agentID
-	return store.RecordEvent(ctx, store.Change{Collection: store.Agents, ID: agentID, Op: changelog.OpUpsert, Version: 1,
-		AgentID: &id, TeamID: to, PrevTeamID: from})
+	return store.RecordAgentEvent(ctx, agentID, from, to, store.AgentTeamMoved)
 }
 
 func sameTeam(a, b *uuid.UUID) bool {
