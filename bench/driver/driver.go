@@ -35,6 +35,9 @@ type Config struct {
 	// DataDir, when set, holds datagen's JSONL: the zstd-19 reference of
 	// the book is computed from DatagenAgent's records there.
 	DataDir, DatagenAgent string
+	// Skip names scenarios after the first sync not to run: nochange,
+	// changed, push, plan, kpi, throughput.
+	Skip map[string]bool
 	// HTTP2 speaks HTTP/2 without TLS (prior knowledge), as a phone speaks
 	// HTTP/2 over TLS: repeated headers (the token, the cursor) shrink to a
 	// few bytes (HPACK) after the first request on a connection.
@@ -217,26 +220,29 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// Each scenario's figures are logged as soon as they are known, so a
 	// long run that is interrupted still leaves them.
 	for _, sc := range []struct {
-		name string
-		run  func() error
-		show func() string
+		key, name string
+		run       func() error
+		show      func() string
 	}{
-		{"no-change pull", func() error { return noChange(ctx, cfg, dev, rep) }, func() string {
+		{"nochange", "no-change pull", func() error { return noChange(ctx, cfg, dev, rep) }, func() string {
 			return fmt.Sprintf("%s wire, body %s; %s / 304: %s; %s", kb(rep.NoChangeBytes.P50), kb(rep.NoChangeBody.P50),
 				msd(rep.NoChangeMS), kb(rep.NotModifiedBytes.P50), msd(rep.NotModifiedMS))
 		}},
-		{"pull after 1% changed", func() error { return changed(ctx, cfg, dev, rep) }, func() string {
+		{"changed", "pull after 1% changed", func() error { return changed(ctx, cfg, dev, rep) }, func() string {
 			return fmt.Sprintf("%s, %.0f changes; %s", kb(rep.ChangedPullBytes.P50), rep.ChangedPullChanges.P50, msd(rep.ChangedPullMS))
 		}},
-		{"push of 100", func() error { return push100(ctx, cfg, dev, rep) }, func() string { return msd(rep.Push100MS) }},
-		{"plan and portrait", func() error { return planPortrait(ctx, cfg, rep) }, func() string {
+		{"push", "push of 100", func() error { return push100(ctx, cfg, dev, rep) }, func() string { return msd(rep.Push100MS) }},
+		{"plan", "plan and portrait", func() error { return planPortrait(ctx, cfg, rep) }, func() string {
 			return "plan " + msd(rep.PlanMS) + "; portrait " + msd(rep.PortraitMS)
 		}},
-		{"KPI report", func() error { return kpi(ctx, cfg, rep) }, func() string { return msd(rep.KPIMS) }},
-		{"throughput", func() error { return throughput(ctx, cfg, dev, rep) }, func() string {
+		{"kpi", "KPI report", func() error { return kpi(ctx, cfg, rep) }, func() string { return msd(rep.KPIMS) }},
+		{"throughput", "throughput", func() error { return throughput(ctx, cfg, dev, rep) }, func() string {
 			return fmt.Sprintf("%.0f req/s, %s, %d errors", rep.ThroughputRPS, msd(rep.ThroughputMS), rep.ThroughputErrors)
 		}},
 	} {
+		if cfg.Skip[sc.key] {
+			continue
+		}
 		if err := sc.run(); err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.name, err)
 		}

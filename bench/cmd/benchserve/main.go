@@ -40,6 +40,9 @@ func main() {
 func run(ctx context.Context) error {
 	addr := flag.String("addr", "", "API listen address (overrides AGENTDESK_ADDR)")
 	pprofAddr := flag.String("pprof", "127.0.0.1:6060", "profiler listen address (loopback only; empty: none)")
+	apiOnly := flag.Bool("api-only", false, "serve the API without the background loops (recompute, reminders, "+
+		"webhooks, compaction): the steady state of a server whose background work is done, for throughput runs "+
+		"on a freshly loaded database")
 	flag.Parse()
 	cfg, err := config.Load(os.Environ())
 	if err != nil {
@@ -76,5 +79,18 @@ func run(ctx context.Context) error {
 		return err
 	}
 	fmt.Printf("benchserve: API on http://%s, profiler on http://%s/debug/pprof/\n", ln.Addr(), *pprofAddr)
+	if *apiOnly {
+		srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
+		go func() {
+			<-ctx.Done()
+			_ = srv.Close()
+		}()
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
 	return a.Serve(ctx, ln)
 }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/agentdesk/agentdesk/bench/driver"
@@ -46,11 +47,18 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.ThroughputFor, "for", 10*time.Second, "length of the throughput run")
 	fs.BoolVar(&cfg.NoReference, "no-reference", false, "skip the zstd-19 reference (minutes on a whole book)")
 	fs.BoolVar(&cfg.HTTP2, "http2", false, "speak HTTP/2 without TLS (prior knowledge) instead of HTTP/1.1")
+	skip := fs.String("skip", "", "scenarios not to run, comma-separated: nochange, changed, push, plan, kpi, throughput")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg.Log = os.Stderr
+	cfg.Skip = map[string]bool{}
+	for _, k := range strings.Split(*skip, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			cfg.Skip[k] = true
+		}
+	}
 	rep, err := driver.Run(ctx, cfg)
 	if err != nil {
 		return err
