@@ -254,14 +254,7 @@ var sources = map[string]source{
 		inCustomers: func(ctx context.Context, c *ent.Client, f filter, custs []uuid.UUID, cust, last uuid.UUID, n int) ([]any, error) {
 			q := c.Complaint.Query().Where(customerKeyset(custs, cust, last, f.upper)).
 				Order(ent.Asc(complaint.FieldCustomerID), ent.Asc(complaint.FieldID)).Limit(n)
-			if f.closed != nil {
-				if *f.closed {
-					q.Where(complaint.StatusEQ(complaint.StatusClosed))
-				} else {
-					q.Where(complaint.StatusNEQ(complaint.StatusClosed))
-				}
-			}
-			return anys(q.All(ctx))
+			return anys(closedOnly(q, f.closed).All(ctx))
 		},
 		maxID: func(ctx context.Context, c *ent.Client) (uuid.UUID, error) {
 			return first(c.Complaint.Query().Order(ent.Desc(complaint.FieldID)).Limit(1).IDs(ctx))
@@ -277,14 +270,7 @@ var sources = map[string]source{
 			if f.customers != nil {
 				q.Where(complaint.CustomerIDIn(f.customers...))
 			}
-			if f.closed != nil {
-				if *f.closed {
-					q.Where(complaint.StatusEQ(complaint.StatusClosed))
-				} else {
-					q.Where(complaint.StatusNEQ(complaint.StatusClosed))
-				}
-			}
-			return anys(q.All(ctx))
+			return anys(closedOnly(q, f.closed).All(ctx))
 		},
 		byIDs: func(ctx context.Context, c *ent.Client, ids []uuid.UUID) ([]any, error) {
 			return anys(c.Complaint.Query().Where(complaint.IDIn(ids...)).All(ctx))
@@ -317,6 +303,19 @@ var sources = map[string]source{
 			return anys(c.Notification.Query().Where(notification.IDIn(ids...)).All(ctx))
 		},
 	},
+}
+
+// closedOnly narrows complaints to closed ones (true) or open ones
+// (false); nil leaves q as it is.
+func closedOnly(q *ent.ComplaintQuery, closed *bool) *ent.ComplaintQuery {
+	switch {
+	case closed == nil:
+	case *closed:
+		q.Where(complaint.StatusEQ(complaint.StatusClosed))
+	default:
+		q.Where(complaint.StatusNEQ(complaint.StatusClosed))
+	}
+	return q
 }
 
 // recordMeta returns a record's id and version, and its customer (the

@@ -105,27 +105,9 @@ func (e *Engine) snapshotCollection(ss *session, ph snapPhase, cur *cursor, b *b
 		if err != nil {
 			return false, fmt.Errorf("snapshot %s: %w", ph.coll, err)
 		}
-		more := len(recs) > n
-		if more {
-			recs = recs[:n]
-		}
-		ls, err := ss.load(ss.s.vctx, ph.coll, recs)
-		if err != nil {
+		more, stopped, err := ss.emit(ph.coll, recs, n, b, func(id, _ uuid.UUID) { cur.snapLast = id })
+		if err != nil || stopped {
 			return false, err
-		}
-		for i, l := range ls {
-			id, version, _ := recordMeta(l.rec)
-			data, err := ss.render(l)
-			if err != nil {
-				return false, err
-			}
-			if data != nil {
-				b.upsert(ph.coll, id, version, data)
-			}
-			cur.snapLast = id
-			if b.full() {
-				return !more && i == len(ls)-1, nil
-			}
 		}
 		if !more {
 			return true, nil
@@ -168,27 +150,9 @@ func (e *Engine) snapshotByCustomer(ss *session, ph snapPhase, cur *cursor, b *b
 		if err != nil {
 			return false, fmt.Errorf("snapshot %s: %w", ph.coll, err)
 		}
-		more := len(recs) > n
-		if more {
-			recs = recs[:n]
-		}
-		ls, err := ss.load(ss.s.vctx, ph.coll, recs)
-		if err != nil {
+		more, stopped, err := ss.emit(ph.coll, recs, n, b, func(id, cust uuid.UUID) { cur.snapCust, cur.snapLast = cust, id })
+		if err != nil || stopped {
 			return false, err
-		}
-		for i, l := range ls {
-			id, version, cust := recordMeta(l.rec)
-			data, err := ss.render(l)
-			if err != nil {
-				return false, err
-			}
-			if data != nil {
-				b.upsert(ph.coll, id, version, data)
-			}
-			cur.snapCust, cur.snapLast = cust, id
-			if b.full() && (more || i < len(ls)-1) {
-				return false, nil
-			}
 		}
 		if !more {
 			// Every record of the batch's customers was sent.
@@ -198,6 +162,35 @@ func (e *Engine) snapshotByCustomer(ss *session, ph snapPhase, cur *cursor, b *b
 			cur.snapCust, cur.snapLast = custs[len(custs)-1], uuid.Max
 		}
 	}
+}
+
+// emit renders the first n of recs into b (one record more than n tells
+// that more follow), telling at of each record sent (its id and
+// customer). It stops when the page fills before the last of them.
+func (ss *session) emit(coll string, recs []any, n int, b *builder, at func(id, cust uuid.UUID)) (more, stopped bool, err error) {
+	more = len(recs) > n
+	if more {
+		recs = recs[:n]
+	}
+	ls, err := ss.load(ss.s.vctx, coll, recs)
+	if err != nil {
+		return false, false, err
+	}
+	for i, l := range ls {
+		id, version, cust := recordMeta(l.rec)
+		data, err := ss.render(l)
+		if err != nil {
+			return false, false, err
+		}
+		if data != nil {
+			b.upsert(coll, id, version, data)
+		}
+		at(id, cust)
+		if b.full() && (more || i < len(ls)-1) {
+			return more, true, nil
+		}
+	}
+	return more, false, nil
 }
 
 func (e *Engine) snapshotToolkit(ctx context.Context, cur *cursor, b *builder) (bool, error) {
