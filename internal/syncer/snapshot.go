@@ -82,17 +82,25 @@ func (e *Engine) snapshot(ctx context.Context, ss *session, cur *cursor, b *buil
 	return true, nil
 }
 
+// startPhase bounds a phase that begins by the highest id of its table
+// (records inserted later come with the incremental pull); empty says
+// that the table has no record at all.
+func (e *Engine) startPhase(ss *session, ph snapPhase, cur *cursor) (empty bool, err error) {
+	if cur.snapLast != uuid.Nil || cur.snapUpper != uuid.Nil || cur.snapCust != uuid.Nil {
+		return false, nil // under way
+	}
+	upper, err := sources[ph.coll].maxID(ss.s.sys, e.db.Client)
+	if err != nil {
+		return false, fmt.Errorf("snapshot %s: %w", ph.coll, err)
+	}
+	cur.snapUpper = upper
+	return upper == uuid.Nil, nil
+}
+
 func (e *Engine) snapshotCollection(ss *session, ph snapPhase, cur *cursor, b *builder) (bool, error) {
 	src := sources[ph.coll]
-	if cur.snapLast == uuid.Nil && cur.snapUpper == uuid.Nil {
-		upper, err := src.maxID(ss.s.sys, e.db.Client)
-		if err != nil {
-			return false, fmt.Errorf("snapshot %s: %w", ph.coll, err)
-		}
-		if upper == uuid.Nil {
-			return true, nil
-		}
-		cur.snapUpper = upper
+	if empty, err := e.startPhase(ss, ph, cur); err != nil || empty {
+		return empty, err
 	}
 	for {
 		if b.full() {
@@ -121,15 +129,8 @@ func (e *Engine) snapshotCollection(ss *session, ph snapPhase, cur *cursor, b *b
 // whole book (a book's records are scattered over the table's id order).
 func (e *Engine) snapshotByCustomer(ss *session, ph snapPhase, cur *cursor, b *builder) (bool, error) {
 	src := sources[ph.coll]
-	if cur.snapLast == uuid.Nil && cur.snapUpper == uuid.Nil && cur.snapCust == uuid.Nil {
-		upper, err := src.maxID(ss.s.sys, e.db.Client)
-		if err != nil {
-			return false, fmt.Errorf("snapshot %s: %w", ph.coll, err)
-		}
-		if upper == uuid.Nil {
-			return true, nil
-		}
-		cur.snapUpper = upper
+	if empty, err := e.startPhase(ss, ph, cur); err != nil || empty {
+		return empty, err
 	}
 	for {
 		if b.full() {
