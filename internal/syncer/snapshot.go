@@ -51,7 +51,8 @@ const (
 )
 
 // snapshot continues a first sync: every record in the caller's scope,
-// collection after collection, in id order. Records that change while
+// collection after collection, in id order (the collections under
+// customers in customer order, each customer's records in id order). Records that change while
 // the snapshot runs may arrive in their old or new version; the
 // incremental pull from the snapshot's watermark brings every change
 // committed after it.
@@ -132,28 +133,41 @@ func (e *Engine) snapshotByCustomer(ss *session, ph snapPhase, cur *cursor, b *b
 	if empty, err := e.startPhase(ss, ph, cur); err != nil || empty {
 		return empty, err
 	}
+	batch := customerBatch
 	for {
 		if b.full() {
 			return false, nil
 		}
 		custs, err := e.db.Client.Customer.Query().Where(customer.IDGTE(cur.snapCust)).
-			Order(ent.Asc(customer.FieldID)).Limit(customerBatch).IDs(ss.s.vctx)
+			Order(ent.Asc(customer.FieldID)).Limit(batch).IDs(ss.s.vctx)
 		if err != nil {
 			return false, fmt.Errorf("snapshot %s: customers: %w", ph.coll, err)
 		}
 		if len(custs) == 0 {
 			return true, nil
 		}
-		lastBatch := len(custs) < customerBatch
+		lastBatch := len(custs) < batch
 		n := min(b.room(), snapBatch)
 		recs, err := src.inCustomers(ss.s.vctx, e.db.Client, filter{closed: ph.closed, upper: cur.snapUpper},
 			custs, cur.snapCust, cur.snapLast, n+1)
 		if err != nil {
 			return false, fmt.Errorf("snapshot %s: %w", ph.coll, err)
 		}
-		more, stopped, err := ss.emit(ph.coll, recs, n, b, func(id, cust uuid.UUID) { cur.snapCust, cur.snapLast = cust, id })
+		covered := 0 // customers whose records this query sent
+		more, stopped, err := ss.emit(ph.coll, recs, n, b, func(id, cust uuid.UUID) {
+			if cust != cur.snapCust || covered == 0 {
+				covered++
+			}
+			cur.snapCust, cur.snapLast = cust, id
+		})
 		if err != nil || stopped {
 			return false, err
+		}
+		if more {
+			// The batch held more records than a query takes: read fewer
+			// customers next time, so that a query reads about what it
+			// sends (a book's interactions are ~25 per customer).
+			batch = min(max(2*covered, 1), customerBatch)
 		}
 		if !more {
 			// Every record of the batch's customers was sent.
