@@ -572,21 +572,7 @@ type Listener func(changes []Change)
 // Subscribe registers l for the changes this process commits; the returned
 // function removes it. (Other replicas' changes arrive through polling
 // the log.)
-func (s *DB) Subscribe(l Listener) (unsubscribe func()) {
-	s.lmu.Lock()
-	defer s.lmu.Unlock()
-	s.nextL++
-	id := s.nextL
-	if s.listeners == nil {
-		s.listeners = map[int]Listener{}
-	}
-	s.listeners[id] = l
-	return func() {
-		s.lmu.Lock()
-		delete(s.listeners, id)
-		s.lmu.Unlock()
-	}
-}
+func (s *DB) Subscribe(l Listener) (unsubscribe func()) { return s.listeners.add(l) }
 
 // PreCommit is told of a transaction's changes before it commits (their
 // Seq not yet drawn), inside it: what it writes through tx commits or
@@ -596,29 +582,10 @@ type PreCommit func(ctx context.Context, tx *ent.Tx, changes []Change) error
 
 // OnPreCommit registers h for every transaction of WithTx in this process
 // that changes synced records; the returned function removes it.
-func (s *DB) OnPreCommit(h PreCommit) (remove func()) {
-	s.lmu.Lock()
-	defer s.lmu.Unlock()
-	s.nextL++
-	id := s.nextL
-	if s.preCommits == nil {
-		s.preCommits = map[int]PreCommit{}
-	}
-	s.preCommits[id] = h
-	return func() {
-		s.lmu.Lock()
-		delete(s.preCommits, id)
-		s.lmu.Unlock()
-	}
-}
+func (s *DB) OnPreCommit(h PreCommit) (remove func()) { return s.preCommits.add(h) }
 
 func (s *DB) preCommit(ctx context.Context, tx *ent.Tx, buf *changeBuffer) error {
-	s.lmu.Lock()
-	hs := make([]PreCommit, 0, len(s.preCommits))
-	for _, h := range s.preCommits {
-		hs = append(hs, h)
-	}
-	s.lmu.Unlock()
+	hs := s.preCommits.all()
 	if len(hs) == 0 {
 		return nil
 	}
@@ -640,13 +607,42 @@ func (s *DB) notify(changes []Change) {
 	if len(changes) == 0 {
 		return
 	}
-	s.lmu.Lock()
-	ls := make([]Listener, 0, len(s.listeners))
-	for _, l := range s.listeners {
-		ls = append(ls, l)
-	}
-	s.lmu.Unlock()
-	for _, l := range ls {
+	for _, l := range s.listeners.all() {
 		l(changes)
 	}
+}
+
+// registry holds the callbacks registered with a DB.
+type registry[T any] struct {
+	mu   sync.Mutex
+	next int
+	fns  map[int]T
+}
+
+// add registers fn; the returned function removes it.
+func (r *registry[T]) add(fn T) (remove func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next++
+	id := r.next
+	if r.fns == nil {
+		r.fns = map[int]T{}
+	}
+	r.fns[id] = fn
+	return func() {
+		r.mu.Lock()
+		delete(r.fns, id)
+		r.mu.Unlock()
+	}
+}
+
+// all returns the registered callbacks, in no particular order.
+func (r *registry[T]) all() []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]T, 0, len(r.fns))
+	for _, fn := range r.fns {
+		out = append(out, fn)
+	}
+	return out
 }

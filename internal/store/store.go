@@ -37,10 +37,8 @@ type DB struct {
 	Dialect string // dialect.SQLite or dialect.Postgres
 	clock   clock.Clock
 
-	lmu        sync.Mutex
-	listeners  map[int]Listener
-	preCommits map[int]PreCommit
-	nextL      int
+	listeners  registry[Listener]
+	preCommits registry[PreCommit]
 }
 
 // Options tune Open.
