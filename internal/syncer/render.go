@@ -58,7 +58,11 @@ func (ss *session) load(ctx context.Context, coll string, recs []any) ([]*loaded
 		for _, r := range recs {
 			ids = append(ids, r.(*ent.Portrait).CustomerID)
 		}
-		custs, err := ss.e.db.Client.Customer.Query().Where(customer.IDIn(ids...)).All(ctx)
+		q := ss.e.db.Client.Customer.Query().Where(customer.IDIn(ids...))
+		if ss.native {
+			q.Select(customer.FieldID) // only whether the caller still sees the customer
+		}
+		custs, err := q.All(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("load the customers of portraits: %w", err)
 		}
