@@ -67,6 +67,12 @@ type Recomputer struct {
 	BatchSize int
 	// SweepZone is the zone whose midnight starts a new day's sweep.
 	SweepZone *time.Location
+	// TxCustomers customers are recomputed in one transaction (1: each in
+	// its own). A bulk load sets more: a commit per customer is most of
+	// a fresh book's recompute on SQLite. A failed customer then rolls
+	// back the others of its transaction, and they are retried at the
+	// next run.
+	TxCustomers int
 
 	mu      sync.Mutex
 	pending map[uuid.UUID]struct{}
@@ -79,7 +85,7 @@ func NewRecomputer(db *store.DB, clk clock.Clock, log *slog.Logger, workers int)
 	var z portrait.Zones
 	return &Recomputer{
 		db: db, clock: clk, log: log, workers: max(workers, 1),
-		BatchSize: 1000, SweepZone: z.Get(portrait.DefaultTimeZone),
+		BatchSize: 1000, SweepZone: z.Get(portrait.DefaultTimeZone), TxCustomers: 1,
 		pending: map[uuid.UUID]struct{}{}, kick: make(chan struct{}, 1),
 	}
 }
@@ -289,47 +295,41 @@ func (r *Recomputer) sweepBatch(ctx context.Context, env *Env, sw *sweepState, n
 	return len(ids) < r.BatchSize, nil
 }
 
-// process recomputes customers with the Recomputer's workers. A customer
-// deleted meanwhile is skipped; any other failure stops the run (after the
-// customers under way) so that the watermark does not pass it.
+// process recomputes customers with the Recomputer's workers, TxCustomers
+// to a transaction. A customer deleted meanwhile is skipped; any other
+// failure stops the run (after the customers under way) so that the
+// watermark does not pass it.
 func (r *Recomputer) process(ctx context.Context, env *Env, ids []uuid.UUID, now time.Time) (Stats, error) {
 	var (
 		mu   sync.Mutex
 		st   Stats
 		errs []error
 		wg   sync.WaitGroup
-		next = make(chan uuid.UUID)
+		next = make(chan []uuid.UUID)
+		per  = max(r.TxCustomers, 1)
 	)
-	for range min(r.workers, len(ids)) {
+	for range min(r.workers, (len(ids)+per-1)/per) {
 		wg.Go(func() {
-			for id := range next {
-				res, err := RecomputeCustomer(ctx, r.db, env, id, now)
+			for chunk := range next {
+				s, err := r.chunk(ctx, env, chunk, now)
 				mu.Lock()
-				switch {
-				case apperr.KindOf(err) == apperr.KindNotFound:
-				case err != nil:
+				if err != nil {
 					errs = append(errs, err)
-				default:
-					st.Customers++
-					if res.PortraitWritten {
-						st.PortraitsWritten++
-					}
-					if res.Plan.Changed {
-						st.PlansWritten++
-					}
+				} else {
+					st.add(s)
 				}
 				mu.Unlock()
 			}
 		})
 	}
-	for _, id := range ids {
+	for start := 0; start < len(ids); start += per {
 		mu.Lock()
 		failed := len(errs) > 0
 		mu.Unlock()
 		if failed || ctx.Err() != nil {
 			break
 		}
-		next <- id
+		next <- ids[start:min(start+per, len(ids))]
 	}
 	close(next)
 	wg.Wait()
@@ -337,6 +337,55 @@ func (r *Recomputer) process(ctx context.Context, env *Env, ids []uuid.UUID, now
 		return st, fmt.Errorf("recompute: %w", errors.Join(errs...))
 	}
 	return st, ctx.Err()
+}
+
+// chunk recomputes ids. Several are loaded together (portrait.
+// LoadInputsBatch) and written in one shared transaction; it counts what
+// was written once that transaction committed.
+func (r *Recomputer) chunk(ctx context.Context, env *Env, ids []uuid.UUID, now time.Time) (Stats, error) {
+	var st Stats
+	count := func(res CustomerResult) {
+		st.Customers++
+		if res.PortraitWritten {
+			st.PortraitsWritten++
+		}
+		if res.Plan.Changed {
+			st.PlansWritten++
+		}
+	}
+	if len(ids) == 1 {
+		res, err := RecomputeCustomer(ctx, r.db, env, ids[0], now)
+		switch {
+		case apperr.KindOf(err) == apperr.KindNotFound:
+			return st, nil
+		case err != nil:
+			return st, err
+		}
+		count(res)
+		return st, nil
+	}
+	ins, err := portrait.LoadInputsBatch(ctx, r.db.Client, ids)
+	if err != nil {
+		return st, err
+	}
+	err = r.db.WithSharedTx(ctx, func(ctx context.Context) error {
+		for _, id := range ids {
+			in, ok := ins[id]
+			if !ok { // deleted meanwhile
+				continue
+			}
+			res, err := recomputeInputs(ctx, r.db, env, in, now)
+			if err != nil {
+				return err
+			}
+			count(res)
+		}
+		return nil
+	})
+	if err != nil {
+		return Stats{}, err
+	}
+	return st, nil
 }
 
 // CustomerResult says what recomputing one customer wrote.
@@ -352,8 +401,14 @@ func RecomputeCustomer(ctx context.Context, db *store.DB, env *Env, customerID u
 	if err != nil {
 		return CustomerResult{}, err
 	}
+	return recomputeInputs(ctx, db, env, in, now)
+}
+
+// recomputeInputs is RecomputeCustomer with the inputs loaded.
+func recomputeInputs(ctx context.Context, db *store.DB, env *Env, in *portrait.Inputs, now time.Time) (CustomerResult, error) {
 	p, steps := env.Steps(in, now)
 	var res CustomerResult
+	var err error
 	if res.PortraitWritten, err = portrait.Save(ctx, db, p); err != nil {
 		return res, err
 	}

@@ -163,3 +163,45 @@ func TestRecomputerRunReactsToChanges(t *testing.T) {
 		}
 	})
 }
+
+// With TxCustomers > 1 the Recomputer loads customers together and writes
+// them in shared transactions: what it writes is what recomputing each
+// customer alone computes.
+func TestRecomputerTxCustomers(t *testing.T) {
+	clk := clock.NewFake(noon(2026, 3, 18, "Asia/Shanghai"))
+	storetest.EachWith(t, storetest.Options{Clock: clk}, func(t *testing.T, db *store.DB) {
+		seed := portraittest.New(t, db)
+		if _, err := plan.EnsureBuiltins(seed.Ctx(), db); err != nil {
+			t.Fatal(err)
+		}
+		ag := seed.Agent("Asia/Shanghai")
+		var ids []uuid.UUID
+		for i := range 7 {
+			cu := seed.Customer(ag, portraittest.Day(2026, 1, 1), nil)
+			seed.Policy(cu, portraittest.Day(2025, 6, 1), func(c *ent.InsurancePolicyCreate) {
+				c.SetNextPremiumDueDate(portraittest.Day(2026, 3, 19+i))
+			})
+			seed.Interaction(cu, time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC), "咨询")
+			ids = append(ids, cu.ID)
+		}
+		r := plan.NewRecomputer(db, clk, slog.New(slog.NewTextHandler(io.Discard, nil)), 2)
+		r.BatchSize, r.TxCustomers = 5, 3
+		st := runOnce(t, r)
+		if !st.Swept || st.Customers != 7 || st.PortraitsWritten != 7 || st.PlansWritten != 7 {
+			t.Fatalf("run = %+v, want a sweep writing 7 portraits and plans", st)
+		}
+		env, err := plan.LoadEnv(seed.Ctx(), db.Client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range ids {
+			res, err := plan.RecomputeCustomer(seed.Ctx(), db, env, id, clk.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.PortraitWritten || res.Plan.Changed {
+				t.Errorf("customer %d: recomputed alone it still wrote %+v", i, res)
+			}
+		}
+	})
+}

@@ -4,13 +4,17 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/agentdesk/agentdesk/ent"
+	"github.com/agentdesk/agentdesk/ent/agent"
 	"github.com/agentdesk/agentdesk/ent/claim"
 	"github.com/agentdesk/agentdesk/ent/complaint"
 	"github.com/agentdesk/agentdesk/ent/customer"
@@ -80,6 +84,143 @@ func LoadInputs(ctx context.Context, c *ent.Client, customerID uuid.UUID) (*Inpu
 		}
 	}
 	return in, nil
+}
+
+// LoadInputsBatch is LoadInputs for many customers, in one query per
+// collection for up to BatchCustomers customers at a time (the newest
+// TimelineCap interactions and NPSCap answers of each by a window
+// function). A customer that does not exist is missing from the result.
+// Each customer's lists are ordered as LoadInputs orders them.
+func LoadInputsBatch(ctx context.Context, c *ent.Client, ids []uuid.UUID) (map[uuid.UUID]*Inputs, error) {
+	out := make(map[uuid.UUID]*Inputs, len(ids))
+	for start := 0; start < len(ids); start += BatchCustomers {
+		if err := loadBatch(ctx, c, ids[start:min(start+BatchCustomers, len(ids))], out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// BatchCustomers bounds the customers of one LoadInputsBatch query (and
+// so its bound parameters).
+const BatchCustomers = 500
+
+func loadBatch(ctx context.Context, c *ent.Client, ids []uuid.UUID, out map[uuid.UUID]*Inputs) error {
+	custs, err := c.Customer.Query().Where(customer.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("load customers: %w", err)
+	}
+	if len(custs) == 0 {
+		return nil
+	}
+	var agentIDs []uuid.UUID
+	found := make([]uuid.UUID, 0, len(custs))
+	for _, cu := range custs {
+		out[cu.ID] = &Inputs{Customer: cu, HesitationDays: map[string]int{}}
+		found = append(found, cu.ID)
+		if cu.AgentID != nil && !slices.Contains(agentIDs, *cu.AgentID) {
+			agentIDs = append(agentIDs, *cu.AgentID)
+		}
+	}
+	if len(agentIDs) > 0 {
+		agents, err := c.Agent.Query().Where(agent.IDIn(agentIDs...)).All(ctx)
+		if err != nil {
+			return fmt.Errorf("load agents: %w", err)
+		}
+		byID := make(map[uuid.UUID]*ent.Agent, len(agents))
+		for _, a := range agents {
+			byID[a.ID] = a
+		}
+		for _, cu := range custs {
+			if cu.AgentID != nil {
+				out[cu.ID].Agent = byID[*cu.AgentID]
+			}
+		}
+	}
+	pols, err := c.InsurancePolicy.Query().Where(insurancepolicy.CustomerIDIn(found...)).
+		Order(ent.Asc(insurancepolicy.FieldStartDate), ent.Asc(insurancepolicy.FieldID)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("load policies: %w", err)
+	}
+	codes := map[string]bool{}
+	for _, p := range pols {
+		in := out[p.CustomerID]
+		in.Policies = append(in.Policies, p)
+		if p.ProductCode != "" {
+			codes[p.ProductCode] = true
+		}
+	}
+	ins, err := c.Interaction.Query().Where(interaction.CustomerIDIn(found...),
+		newestOf(interaction.Table, interaction.FieldCustomerID, "received_at DESC, id", TimelineCap, found)).
+		Order(ent.Desc(interaction.FieldReceivedAt), ent.Asc(interaction.FieldID)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("load interactions: %w", err)
+	}
+	for _, x := range ins {
+		in := out[x.CustomerID]
+		in.Interactions = append(in.Interactions, x)
+	}
+	comps, err := c.Complaint.Query().Where(complaint.CustomerIDIn(found...)).
+		Order(ent.Asc(complaint.FieldReceivedAt), ent.Asc(complaint.FieldID)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("load complaints: %w", err)
+	}
+	for _, x := range comps {
+		in := out[x.CustomerID]
+		in.Complaints = append(in.Complaints, x)
+	}
+	claims, err := c.Claim.Query().Where(claim.CustomerIDIn(found...)).
+		Order(ent.Asc(claim.FieldFiledAt), ent.Asc(claim.FieldID)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("load claims: %w", err)
+	}
+	for _, x := range claims {
+		in := out[x.CustomerID]
+		in.Claims = append(in.Claims, x)
+	}
+	nps, err := c.NpsAnswer.Query().Where(npsanswer.CustomerIDIn(found...),
+		newestOf(npsanswer.Table, npsanswer.FieldCustomerID, "answered_at DESC, id", NPSCap, found)).
+		Order(ent.Desc(npsanswer.FieldAnsweredAt), ent.Asc(npsanswer.FieldID)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("load NPS answers: %w", err)
+	}
+	for _, x := range nps {
+		in := out[x.CustomerID]
+		in.NPS = append(in.NPS, x)
+	}
+	if len(codes) > 0 {
+		prods, err := c.Product.Query().Where(product.CodeIn(slices.Sorted(maps.Keys(codes))...)).All(ctx)
+		if err != nil {
+			return fmt.Errorf("load products: %w", err)
+		}
+		days := make(map[string]int, len(prods))
+		for _, pr := range prods {
+			days[pr.Code] = pr.HesitationDays
+		}
+		for _, p := range pols {
+			if d, ok := days[p.ProductCode]; ok {
+				out[p.CustomerID].HesitationDays[p.ProductCode] = d
+			}
+		}
+	}
+	return nil
+}
+
+// newestOf keeps, of table's rows of the customers ids, the first n of
+// each customer in order (a window function over the customer index).
+func newestOf(table, customerCol, order string, n int, ids []uuid.UUID) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		t := sql.Table(table)
+		ranked := sql.Select(t.C("id")).
+			AppendSelectExprAs(sql.Expr("ROW_NUMBER() OVER (PARTITION BY "+customerCol+" ORDER BY "+order+")"), "rn").
+			From(t).Where(sql.In(t.C(customerCol), args...))
+		r := ranked.As("ranked")
+		s.Where(sql.In(s.C("id"), sql.Select(r.C("id")).From(r).Where(sql.LTE(r.C("rn"), n))))
+	}
 }
 
 // TimeZone returns the name of the zone the customer's days are counted

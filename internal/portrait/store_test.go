@@ -2,11 +2,17 @@ package portrait_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/changelog"
+	"github.com/agentdesk/agentdesk/ent/claim"
 	"github.com/agentdesk/agentdesk/ent/complaint"
 	"github.com/agentdesk/agentdesk/ent/insurancepolicy"
 	"github.com/agentdesk/agentdesk/internal/apperr"
@@ -108,6 +114,77 @@ func TestGetIsScopedToTheCallersBook(t *testing.T) {
 		}
 		if _, err := portrait.Get(as(other), db, cu.ID); apperr.KindOf(err) != apperr.KindNotFound {
 			t.Errorf("another agent, once computed: %v", err)
+		}
+	})
+}
+
+// LoadInputsBatch reads for each customer what LoadInputs reads, in the
+// same order, with the same caps: the newest TimelineCap interactions and
+// NPSCap answers of each customer, not of the batch.
+func TestLoadInputsBatchEqualsLoadInputs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed := portraittest.New(t, db)
+		ctx := seed.Ctx()
+		if err := db.Client.Product.Create().SetCode("P-LIFE").SetName("终身寿").SetLine("life").
+			SetHesitationDays(20).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ag := seed.Agent("Asia/Shanghai")
+		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		var ids []uuid.UUID
+		for i := range 4 {
+			var cu *ent.Customer
+			if i == 3 {
+				cu = seed.Customer(nil, portraittest.Day(2025, 1, 1), nil) // no agent
+			} else {
+				cu = seed.Customer(ag, portraittest.Day(2025, 1, 1), nil)
+			}
+			ids = append(ids, cu.ID)
+			for j := range 2 + i {
+				seed.Policy(cu, portraittest.Day(2024, 3, 1+j), func(c *ent.InsurancePolicyCreate) {
+					if j == 0 {
+						c.SetProductCode("P-LIFE")
+					}
+				})
+			}
+			// Customer 0 has more than the caps; equal times tie on the id.
+			n, answers := 3, 2
+			if i == 0 {
+				n, answers = portrait.TimelineCap+7, portrait.NPSCap+3
+			}
+			for j := range n {
+				seed.Interaction(cu, base.Add(time.Duration(j%40)*time.Hour), fmt.Sprintf("咨询%d", j))
+			}
+			for j := range answers {
+				seed.NPS(cu, j%11, base.Add(time.Duration(j%15)*time.Hour))
+			}
+			seed.Complaint(cu, complaint.CategoryBilling, complaint.StatusReceived, base.Add(time.Duration(i)*time.Hour))
+			seed.Claim(cu, claim.StatusFiled, base.Add(time.Duration(i)*time.Hour))
+		}
+		missing := uuid.New()
+		got, err := portrait.LoadInputsBatch(ctx, db.Client, append([]uuid.UUID{missing}, ids...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := got[missing]; ok || len(got) != len(ids) {
+			t.Fatalf("got %d customers (missing one included: %v), want %d", len(got), ok, len(ids))
+		}
+		for i, id := range ids {
+			want, err := portrait.LoadInputs(ctx, db.Client, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The entities' JSON holds every field.
+			w, _ := json.Marshal(want)
+			g, _ := json.Marshal(got[id])
+			if diff := cmp.Diff(string(w), string(g)); diff != "" {
+				t.Errorf("customer %d: batch differs from LoadInputs (-want +got):\n%s", i, diff)
+			}
+		}
+		if c0 := got[ids[0]]; len(c0.Interactions) != portrait.TimelineCap || len(c0.NPS) != portrait.NPSCap ||
+			c0.HesitationDays["P-LIFE"] != 20 || c0.Agent == nil || got[ids[3]].Agent != nil {
+			t.Errorf("customer 0: %d interactions, %d answers, hesitation %v, agent %v; customer 3's agent %v",
+				len(c0.Interactions), len(c0.NPS), c0.HesitationDays, c0.Agent != nil, got[ids[3]].Agent)
 		}
 	})
 }
