@@ -54,8 +54,10 @@ type Options struct {
 	Recompute bool
 	// Workers recompute concurrently (2).
 	Workers int
-	Clock   clock.Clock
-	Log     *slog.Logger
+	// TxCustomers customers are recomputed per transaction (100).
+	TxCustomers int
+	Clock       clock.Clock
+	Log         *slog.Logger
 }
 
 // Summary says what Load wrote and how long each part took.
@@ -90,6 +92,9 @@ func Load(ctx context.Context, db *store.DB, p *pii.Protector, opts Options) (Su
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 2
+	}
+	if opts.TxCustomers <= 0 {
+		opts.TxCustomers = 100
 	}
 	if opts.Clock == nil {
 		opts.Clock = clock.System{}
@@ -144,11 +149,17 @@ func Load(ctx context.Context, db *store.DB, p *pii.Protector, opts Options) (Su
 		return sum, fmt.Errorf("toolkit: %w", err)
 	}
 	opts.Log.Info("accounts and toolkit written", "accounts", sum.Accounts, "teams", sum.Teams, "toolkit", sum.ToolkitItems)
-	if err := l.books(ctx, &sum); err != nil {
+	err := withoutIndexes(ctx, db, opts.Log, bulkTables, func() error {
+		if err := l.books(ctx, &sum); err != nil {
+			return err
+		}
+		if err := l.large(ctx, &sum); err != nil {
+			return fmt.Errorf("large customer: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
 		return sum, err
-	}
-	if err := l.large(ctx, &sum); err != nil {
-		return sum, fmt.Errorf("large customer: %w", err)
 	}
 	if err := analyze(ctx, db); err != nil {
 		return sum, err
@@ -159,6 +170,7 @@ func Load(ctx context.Context, db *store.DB, p *pii.Protector, opts Options) (Su
 	if opts.Recompute {
 		rs := time.Now()
 		r := plan.NewRecomputer(db, opts.Clock, opts.Log, opts.Workers)
+		r.TxCustomers = opts.TxCustomers
 		st, err := r.RunOnce(ctx)
 		if err != nil {
 			return sum, fmt.Errorf("recompute portraits and plans: %w", err)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"entgo.io/ent/dialect"
@@ -37,5 +38,46 @@ func TestSQLiteCacheSize(t *testing.T) {
 	}
 	if kib != -store.SQLiteCacheKiB {
 		t.Fatalf("cache_size = %d, want %d", kib, -store.SQLiteCacheKiB)
+	}
+}
+
+// BulkLoad's connections do not wait for the disk at commit; SQLite's
+// also get the bulk page cache and statement journals in memory. A
+// server's keep synchronous commits.
+func TestBulkLoadConnections(t *testing.T) {
+	type setting struct{ query, server, bulk string }
+	settings := map[string][]setting{
+		dialect.SQLite: {
+			{"PRAGMA synchronous", "1", "0"},
+			{"PRAGMA cache_size", strconv.Itoa(-store.SQLiteCacheKiB), strconv.Itoa(-store.BulkCacheKiB)},
+			{"PRAGMA temp_store", "0", "2"},
+			{"PRAGMA journal_mode", "wal", "wal"},
+		},
+		dialect.Postgres: {{"SHOW synchronous_commit", "on", "off"}},
+	}
+	for _, dial := range []string{dialect.SQLite, dialect.Postgres} {
+		t.Run(dial, func(t *testing.T) {
+			u := storetest.URL(t, dial)
+			for _, bulk := range []bool{false, true} {
+				db, err := store.Open(context.Background(), u, store.Options{BulkLoad: bulk, MaxOpenConns: 2})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, s := range settings[dial] {
+					want := s.server
+					if bulk {
+						want = s.bulk
+					}
+					var got string
+					if err := db.SQL.QueryRow(s.query).Scan(&got); err != nil {
+						t.Fatal(err)
+					}
+					if got != want {
+						t.Errorf("bulk %v: %s = %s, want %s", bulk, s.query, got, want)
+					}
+				}
+				db.Close()
+			}
+		})
 	}
 }

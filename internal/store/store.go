@@ -48,7 +48,20 @@ type Options struct {
 	// MaxOpenConns caps the pool (0: the driver's default for PostgreSQL,
 	// 8 for SQLite).
 	MaxOpenConns int
+	// BulkLoad tunes the connections for loading a fresh database in bulk,
+	// at the price of durability: commits do not wait for the disk
+	// (SQLite synchronous=OFF, PostgreSQL synchronous_commit=off), and
+	// SQLite keeps its statement journals in memory and gives each
+	// connection a BulkCacheKiB page cache. A crash may lose the last
+	// commits (SQLite: or corrupt the file); load again into a fresh one.
+	// Not for a server.
+	BulkLoad bool
 }
+
+// BulkCacheKiB is each SQLite connection's page cache under
+// Options.BulkLoad: a bulk load inserts into every index of its tables,
+// whose pages a smaller cache re-reads from the OS all the time.
+const BulkCacheKiB = 1 << 20
 
 // DefaultURL is the database used when DATABASE_URL is empty: SQLite in
 // the data directory.
@@ -83,7 +96,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		dial = dialect.Postgres
-		db, err = sql.Open("pgx", rawURL)
+		u := rawURL
+		if opts.BulkLoad {
+			u = appendQuery(u, "synchronous_commit=off")
+		}
+		db, err = sql.Open("pgx", u)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -94,7 +111,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	case strings.HasPrefix(rawURL, "sqlite:"):
 		dial = dialect.SQLite
-		dsn, derr := sqliteDSN(strings.TrimPrefix(rawURL, "sqlite:"))
+		dsn, derr := sqliteDSN(strings.TrimPrefix(rawURL, "sqlite:"), opts.BulkLoad)
 		if derr != nil {
 			return nil, derr
 		}
@@ -132,20 +149,24 @@ const SQLiteCacheKiB = 32 << 10
 
 // sqliteDSN builds the modernc DSN for a file path (or ":memory:" and
 // "file:…" forms used by tests): foreign keys on, WAL, immediate write
-// transactions, a 32 MB page cache, and times in SQLite's own format.
-func sqliteDSN(path string) (string, error) {
+// transactions, a 32 MB page cache, and times in SQLite's own format; bulk
+// tunes it for Options.BulkLoad.
+func sqliteDSN(path string, bulk bool) (string, error) {
+	sync, cache := "NORMAL", SQLiteCacheKiB
+	if bulk {
+		sync, cache = "OFF", BulkCacheKiB
+	}
 	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-" + strconv.Itoa(SQLiteCacheKiB) + ")" +
+		"&_pragma=synchronous(" + sync + ")&_pragma=cache_size(-" + strconv.Itoa(cache) + ")" +
 		"&_txlock=immediate&_time_format=sqlite"
+	if bulk {
+		pragmas += "&_pragma=temp_store(MEMORY)"
+	}
 	if path == "" {
 		return "", errors.New("sqlite: empty path in DATABASE_URL")
 	}
 	if strings.HasPrefix(path, "file:") {
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		return path + sep + pragmas, nil
+		return appendQuery(path, pragmas), nil
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -153,6 +174,14 @@ func sqliteDSN(path string) (string, error) {
 		}
 	}
 	return "file:" + path + "?" + pragmas, nil
+}
+
+// appendQuery adds query (k=v&…) to a URL's query.
+func appendQuery(rawURL, query string) string {
+	if strings.Contains(rawURL, "?") {
+		return rawURL + "&" + query
+	}
+	return rawURL + "?" + query
 }
 
 // Ping reports whether the database answers.

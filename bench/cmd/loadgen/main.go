@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string) error {
 	txRows := fs.Int("tx-rows", 20000, "rows per transaction")
 	recompute := fs.Bool("recompute", true, "compute portraits and plans after loading")
 	workers := fs.Int("workers", 2, "concurrent recomputes")
+	txCustomers := fs.Int("tx-customers", 100, "customers recomputed per transaction")
 	verbose := fs.Bool("v", false, "log every batch")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load to this file")
 	if err := fs.Parse(args); err != nil {
@@ -72,13 +73,13 @@ func run(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	db, err := store.Open(ctx, *dbURL, store.Options{})
+	db, err := store.Open(ctx, *dbURL, store.Options{BulkLoad: true, MaxOpenConns: 4})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	sum, err := workload.Load(ctx, db, p, workload.Options{Dir: *dir, Agents: *agents, Accounts: *accounts,
-		ToolkitItems: *toolkit, TxRows: *txRows, Recompute: *recompute, Workers: *workers, Log: log})
+		ToolkitItems: *toolkit, TxRows: *txRows, Recompute: *recompute, Workers: *workers, TxCustomers: *txCustomers, Log: log})
 	if err != nil {
 		return err
 	}
