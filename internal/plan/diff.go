@@ -233,8 +233,7 @@ func timeOr(t *time.Time) time.Time {
 func (d *planDiff) apply(ctx context.Context, tx *ent.Tx, st *state, cid uuid.UUID, agentID *uuid.UUID, rulesVersion int64, hash string, now time.Time) (Result, error) {
 	res := Result{Changed: true, Created: len(d.creates), Removed: len(d.removes)}
 	if d.createPlan {
-		p, err := tx.ServicePlan.Create().SetCustomerID(cid).SetGeneratedAt(now).SetRulesVersion(rulesVersion).
-			SetInputsHash(hash).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+		p, err := newPlan(tx, cid, rulesVersion, hash, now).Save(ctx)
 		if err != nil {
 			return Result{}, err
 		}
@@ -254,18 +253,7 @@ func (d *planDiff) apply(ctx context.Context, tx *ent.Tx, st *state, cid uuid.UU
 			return Result{}, err
 		}
 	}
-	var steps []*ent.PlanStepCreate
-	var tasks []*ent.TaskCreate
-	for _, c := range d.creates {
-		stepID, taskID := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-		w := c.want
-		steps = append(steps, tx.PlanStep.Create().SetID(stepID).SetPlanID(st.plan.ID).SetPosition(c.position).
-			SetRuleKey(w.RuleKey).SetRuleRevision(w.RuleRevision).SetScenario(planstep.Scenario(w.Scenario)).
-			SetTitle(w.Title).SetPriority(planstep.Priority(w.Priority)).SetDueAt(w.DueAt).
-			SetStatus(planstep.StatusTodo).SetTaskID(taskID).SetToolkitItemIds(w.ToolkitItemIDs).
-			SetChecklist(w.Checklist).SetDedupeKey(w.DedupeKey).SetCreatedAt(now).SetUpdatedAt(now))
-		tasks = append(tasks, newTask(tx, taskID, stepID, cid, agentID, w, now))
-	}
+	steps, tasks := d.newSteps(tx, st.plan.ID, cid, agentID, now)
 	for _, u := range d.updates {
 		if u.stepFields.any() {
 			if err := updateStep(ctx, tx, u.step.ID, &u.stepFields, now); err != nil {
@@ -307,6 +295,30 @@ func (d *planDiff) apply(ctx context.Context, tx *ent.Tx, st *state, cid uuid.UU
 		}
 	}
 	return res, nil
+}
+
+// newPlan is the creation of a customer's plan record.
+func newPlan(tx *ent.Tx, cid uuid.UUID, rulesVersion int64, hash string, now time.Time) *ent.ServicePlanCreate {
+	return tx.ServicePlan.Create().SetCustomerID(cid).SetGeneratedAt(now).SetRulesVersion(rulesVersion).
+		SetInputsHash(hash).SetCreatedAt(now).SetUpdatedAt(now)
+}
+
+// newSteps are the creations of the diff's new steps of plan planID, each
+// with its todo task.
+func (d *planDiff) newSteps(tx *ent.Tx, planID, cid uuid.UUID, agentID *uuid.UUID, now time.Time) ([]*ent.PlanStepCreate, []*ent.TaskCreate) {
+	var steps []*ent.PlanStepCreate
+	var tasks []*ent.TaskCreate
+	for _, c := range d.creates {
+		stepID, taskID := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+		w := c.want
+		steps = append(steps, tx.PlanStep.Create().SetID(stepID).SetPlanID(planID).SetPosition(c.position).
+			SetRuleKey(w.RuleKey).SetRuleRevision(w.RuleRevision).SetScenario(planstep.Scenario(w.Scenario)).
+			SetTitle(w.Title).SetPriority(planstep.Priority(w.Priority)).SetDueAt(w.DueAt).
+			SetStatus(planstep.StatusTodo).SetTaskID(taskID).SetToolkitItemIds(w.ToolkitItemIDs).
+			SetChecklist(w.Checklist).SetDedupeKey(w.DedupeKey).SetCreatedAt(now).SetUpdatedAt(now))
+		tasks = append(tasks, newTask(tx, taskID, stepID, cid, agentID, w, now))
+	}
+	return steps, tasks
 }
 
 func newTask(tx *ent.Tx, id, stepID, cid uuid.UUID, agentID *uuid.UUID, w Step, now time.Time) *ent.TaskCreate {

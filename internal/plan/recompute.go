@@ -19,7 +19,9 @@ import (
 	"github.com/agentdesk/agentdesk/ent"
 	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/customer"
+	entportrait "github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/servermeta"
+	"github.com/agentdesk/agentdesk/ent/serviceplan"
 	"github.com/agentdesk/agentdesk/internal/apperr"
 	"github.com/agentdesk/agentdesk/internal/auth"
 	"github.com/agentdesk/agentdesk/internal/clock"
@@ -369,23 +371,114 @@ func (r *Recomputer) chunk(ctx context.Context, env *Env, ids []uuid.UUID, now t
 		return st, err
 	}
 	err = r.db.WithSharedTx(ctx, func(ctx context.Context) error {
-		for _, id := range ids {
-			in, ok := ins[id]
-			if !ok { // deleted meanwhile
-				continue
-			}
-			res, err := recomputeInputs(ctx, r.db, env, in, now)
-			if err != nil {
-				return err
-			}
-			count(res)
-		}
-		return nil
+		return recomputeLoaded(ctx, r.db, env, ids, ins, now, count)
 	})
 	if err != nil {
 		return Stats{}, err
 	}
 	return st, nil
+}
+
+// recomputeLoaded recomputes the customers ids whose inputs ins holds (a
+// customer missing there was deleted: skipped) in ctx's shared
+// transaction. Customers with neither a portrait nor a plan yet, a fresh
+// book's, are written with one bulk insert per table; the others are
+// reconciled one by one.
+func recomputeLoaded(ctx context.Context, db *store.DB, env *Env, ids []uuid.UUID, ins map[uuid.UUID]*portrait.Inputs,
+	now time.Time, count func(CustomerResult)) error {
+	tx := ent.TxFromContext(ctx)
+	var found []uuid.UUID
+	for _, id := range ids {
+		if _, ok := ins[id]; ok {
+			found = append(found, id)
+		}
+	}
+	if err := portrait.LockCustomers(ctx, tx, db.Dialect, found); err != nil {
+		return err
+	}
+	derived := map[uuid.UUID]bool{}
+	ports, err := tx.Portrait.Query().Where(entportrait.CustomerIDIn(found...)).Select(entportrait.FieldCustomerID).All(ctx)
+	if err != nil {
+		return fmt.Errorf("read portraits: %w", err)
+	}
+	for _, p := range ports {
+		derived[p.CustomerID] = true
+	}
+	plans, err := tx.ServicePlan.Query().Where(serviceplan.CustomerIDIn(found...)).Select(serviceplan.FieldCustomerID).All(ctx)
+	if err != nil {
+		return fmt.Errorf("read plans: %w", err)
+	}
+	for _, p := range plans {
+		derived[p.CustomerID] = true
+	}
+	type fresh struct {
+		in *portrait.Inputs
+		d  planDiff
+	}
+	var (
+		news    []fresh
+		pcreate []*ent.PortraitCreate
+		screate []*ent.ServicePlanCreate
+	)
+	for _, id := range found {
+		in := ins[id]
+		if derived[id] {
+			res, err := recomputeInputs(ctx, db, env, in, now)
+			if err != nil {
+				return err
+			}
+			count(res)
+			continue
+		}
+		p, steps := env.Steps(in, now)
+		news = append(news, fresh{in: in, d: diff(&state{tasks: map[uuid.UUID]*ent.Task{}}, steps, in.Customer.AgentID)})
+		pcreate = append(pcreate, portrait.NewRecord(tx, p))
+		screate = append(screate, newPlan(tx, id, env.RulesVersion, stepsHash(steps), now))
+	}
+	if len(news) == 0 {
+		return nil
+	}
+	err = inChunks(pcreate, func(b []*ent.PortraitCreate) error { return tx.Portrait.CreateBulk(b...).Exec(ctx) })
+	if err != nil {
+		return fmt.Errorf("create portraits: %w", err)
+	}
+	var created []*ent.ServicePlan
+	err = inChunks(screate, func(b []*ent.ServicePlanCreate) error {
+		sp, err := tx.ServicePlan.CreateBulk(b...).Save(ctx)
+		created = append(created, sp...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create plans: %w", err)
+	}
+	var steps []*ent.PlanStepCreate
+	var tasks []*ent.TaskCreate
+	for i, f := range news {
+		s, t := f.d.newSteps(tx, created[i].ID, f.in.Customer.ID, f.in.Customer.AgentID, now)
+		steps, tasks = append(steps, s...), append(tasks, t...)
+	}
+	if err := inChunks(steps, func(b []*ent.PlanStepCreate) error { return tx.PlanStep.CreateBulk(b...).Exec(ctx) }); err != nil {
+		return fmt.Errorf("create plan steps: %w", err)
+	}
+	if err := inChunks(tasks, func(b []*ent.TaskCreate) error { return tx.Task.CreateBulk(b...).Exec(ctx) }); err != nil {
+		return fmt.Errorf("create plan tasks: %w", err)
+	}
+	for i, f := range news {
+		count(CustomerResult{PortraitWritten: true, Plan: Result{PlanID: created[i].ID, Changed: true, Created: len(f.d.creates)}})
+	}
+	return nil
+}
+
+// inChunks calls fn with successive parts of items small enough for one
+// INSERT's bound parameters (the widest builder has ~20 columns).
+func inChunks[T any](items []T, fn func([]T) error) error {
+	const n = 500
+	for start := 0; start < len(items); start += n {
+		if err := fn(items[start:min(start+n, len(items))]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CustomerResult says what recomputing one customer wrote.

@@ -190,18 +190,35 @@ func TestRecomputerTxCustomers(t *testing.T) {
 		if !st.Swept || st.Customers != 7 || st.PortraitsWritten != 7 || st.PlansWritten != 7 {
 			t.Fatalf("run = %+v, want a sweep writing 7 portraits and plans", st)
 		}
-		env, err := plan.LoadEnv(seed.Ctx(), db.Client)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, id := range ids {
-			res, err := plan.RecomputeCustomer(seed.Ctx(), db, env, id, clk.Now())
+		alone := func(when string) {
+			t.Helper()
+			env, err := plan.LoadEnv(seed.Ctx(), db.Client)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.PortraitWritten || res.Plan.Changed {
-				t.Errorf("customer %d: recomputed alone it still wrote %+v", i, res)
+			for i, id := range ids {
+				res, err := plan.RecomputeCustomer(seed.Ctx(), db, env, id, clk.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.PortraitWritten || res.Plan.Changed {
+					t.Errorf("%s: customer %d recomputed alone still wrote %+v", when, i, res)
+				}
 			}
 		}
+		alone("fresh book") // every customer new: the bulk inserts
+
+		// A new day with two new customers: chunks mix customers with
+		// stored portraits and plans and new ones.
+		clk.Advance(24 * time.Hour)
+		for range 2 {
+			cu := seed.Customer(ag, portraittest.Day(2026, 1, 1), nil)
+			seed.Interaction(cu, time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC), "咨询")
+			ids = append(ids, cu.ID)
+		}
+		if st := runOnce(t, r); !st.Swept || st.Customers != 9 || st.PortraitsWritten < 2 || st.PlansWritten < 2 {
+			t.Fatalf("run on a new day = %+v, want 9 customers, the 2 new ones written", st)
+		}
+		alone("new day")
 	})
 }

@@ -267,12 +267,7 @@ func Save(ctx context.Context, db *store.DB, p Portrait) (bool, error) {
 		switch {
 		case ent.IsNotFound(err):
 			written = true
-			return tx.Portrait.Create().SetCustomerID(p.CustomerID).SetLifeStage(p.LifeStage).
-				SetPoliciesSummary(p.PoliciesSummary).SetCoverageGaps(p.CoverageGaps).SetChurnRisk(p.ChurnRisk).
-				SetNillableLastContactAt(p.LastContactAt).SetOpenComplaints(p.OpenComplaints).SetClaims(p.Claims).
-				SetYearsWithoutClaim(p.YearsWithoutClaim).SetNps(p.NPS).SetTimeline(p.Timeline).
-				SetComputedAt(p.ComputedAt).SetInputsHash(p.InputsHash).
-				SetCreatedAt(p.ComputedAt).SetUpdatedAt(p.ComputedAt).Exec(ctx)
+			return NewRecord(tx, p).Exec(ctx)
 		case err != nil:
 			return err
 		case cur.InputsHash == p.InputsHash:
@@ -295,6 +290,16 @@ func Save(ctx context.Context, db *store.DB, p Portrait) (bool, error) {
 		return false, fmt.Errorf("save portrait of customer %s: %w", p.CustomerID, err)
 	}
 	return written, nil
+}
+
+// NewRecord is the creation of p as the customer's first Portrait record.
+func NewRecord(tx *ent.Tx, p Portrait) *ent.PortraitCreate {
+	return tx.Portrait.Create().SetCustomerID(p.CustomerID).SetLifeStage(p.LifeStage).
+		SetPoliciesSummary(p.PoliciesSummary).SetCoverageGaps(p.CoverageGaps).SetChurnRisk(p.ChurnRisk).
+		SetNillableLastContactAt(p.LastContactAt).SetOpenComplaints(p.OpenComplaints).SetClaims(p.Claims).
+		SetYearsWithoutClaim(p.YearsWithoutClaim).SetNps(p.NPS).SetTimeline(p.Timeline).
+		SetComputedAt(p.ComputedAt).SetInputsHash(p.InputsHash).
+		SetCreatedAt(p.ComputedAt).SetUpdatedAt(p.ComputedAt)
 }
 
 // Get returns the stored portrait of a customer with its customer loaded,
@@ -332,14 +337,32 @@ func Get(ctx context.Context, db *store.DB, customerID uuid.UUID) (*ent.Portrait
 // transaction-scoped advisory lock on the customer; SQLite's write
 // transactions are serialized already.
 func LockCustomer(ctx context.Context, tx *ent.Tx, dial string, customerID uuid.UUID) error {
-	if dial != dialect.Postgres {
+	return LockCustomers(ctx, tx, dial, []uuid.UUID{customerID})
+}
+
+// LockCustomers is LockCustomer for several customers in one statement,
+// in the order of their keys (so that two such transactions cannot
+// deadlock).
+func LockCustomers(ctx context.Context, tx *ent.Tx, dial string, ids []uuid.UUID) error {
+	if dial != dialect.Postgres || len(ids) == 0 {
 		return nil
 	}
-	h := fnv.New64a()
-	h.Write([]byte("customer-derived:"))
-	h.Write(customerID[:])
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(h.Sum64())); err != nil {
-		return fmt.Errorf("lock customer %s: %w", customerID, err)
+	keys := make([]int64, len(ids))
+	for i, id := range ids {
+		h := fnv.New64a()
+		h.Write([]byte("customer-derived:"))
+		h.Write(id[:])
+		keys[i] = int64(h.Sum64())
+	}
+	slices.Sort(keys)
+	if len(keys) == 1 {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", keys[0]); err != nil {
+			return fmt.Errorf("lock customer %s: %w", ids[0], err)
+		}
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, n) ORDER BY n", keys); err != nil {
+		return fmt.Errorf("lock %d customers: %w", len(ids), err)
 	}
 	return nil
 }
