@@ -25,7 +25,8 @@ func allIndexes(t *testing.T, db *store.DB) []index {
 
 // A bulk load (BulkLoad connections, indexes built after the rows) leaves
 // the schema the migrations made: the same indexes, by the same
-// statements; a failing load rebuilds them too.
+// statements; a failing load rebuilds them too. Every row arrives, also
+// in transactions of a few rows written two at a time.
 func TestLoadKeepsTheIndexes(t *testing.T) {
 	for _, dial := range []string{dialect.SQLite, dialect.Postgres} {
 		t.Run(dial, func(t *testing.T) {
@@ -59,11 +60,13 @@ func TestLoadKeepsTheIndexes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sum, err := Load(ctx, db, p, Options{Dir: "../testdata/tiny", Accounts: 3, ToolkitItems: 40, Recompute: true})
+			// Small transactions: PostgreSQL's two writers take turns.
+			sum, err := Load(ctx, db, p, Options{Dir: "../testdata/tiny", Accounts: 3, ToolkitItems: 40, Recompute: true,
+				TxRows: 7, TxCustomers: 4})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sum.Interactions == 0 || sum.Plans != sum.Customers {
+			if sum.Customers != 21 || sum.Interactions != 500+LargeInteractions || sum.Tasks != 100 || sum.Plans != 21 || sum.Portraits != 21 {
 				t.Errorf("summary %+v", sum)
 			}
 			if got := allIndexes(t, db); !slices.Equal(got, want) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -354,10 +355,10 @@ type flushFn func(ctx context.Context, tx *ent.Tx) error
 
 // stream reads NAME.jsonl, keeps the records of loaded books (keep returns
 // false to skip), and writes them opts.TxRows per transaction while the
-// next batch is read.
+// next batch is read (on PostgreSQL two transactions at a time).
 func stream[T any](ctx context.Context, l *loader, name string, keep func(*T) (bool, error),
 	write func(ctx context.Context, tx *ent.Tx, batch []*T) error) (int, error) {
-	batches := make(chan []*T, 1)
+	batches := make(chan []*T, l.writers())
 	g, gctx := errgroup.WithContext(ctx)
 	total := 0
 	g.Go(func() error {
@@ -391,26 +392,40 @@ func stream[T any](ctx context.Context, l *loader, name string, keep func(*T) (b
 		}
 		return nil
 	})
-	g.Go(func() error {
-		for batch := range batches {
-			err := l.db.WithTx(gctx, func(ctx context.Context, tx *ent.Tx) error {
-				for start := 0; start < len(batch); start += bulkChunk {
-					if err := write(ctx, tx, batch[start:min(start+bulkChunk, len(batch))]); err != nil {
-						return err
+	var mu sync.Mutex
+	for range l.writers() {
+		g.Go(func() error {
+			for batch := range batches {
+				err := l.db.WithTx(gctx, func(ctx context.Context, tx *ent.Tx) error {
+					for start := 0; start < len(batch); start += bulkChunk {
+						if err := write(ctx, tx, batch[start:min(start+bulkChunk, len(batch))]); err != nil {
+							return err
+						}
 					}
+					return nil
+				})
+				if err != nil {
+					return fmt.Errorf("write %s: %w", name, err)
 				}
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("write %s: %w", name, err)
+				mu.Lock()
+				total += len(batch)
+				l.opts.Log.Debug("batch written", "collection", name, "rows", total)
+				mu.Unlock()
 			}
-			total += len(batch)
-			l.opts.Log.Debug("batch written", "collection", name, "rows", total)
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	err := g.Wait()
 	return total, err
+}
+
+// writers is the number of transactions writing rows at once: SQLite has
+// one writer; PostgreSQL spreads two over the cores.
+func (l *loader) writers() int {
+	if l.db.Dialect == dialect.Postgres {
+		return 2
+	}
+	return 1
 }
 
 func (l *loader) ref(agentID, customerID string) (custRef, bool, error) {
