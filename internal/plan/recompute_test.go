@@ -36,6 +36,16 @@ func versions(t *testing.T, db *store.DB, id uuid.UUID) [2]int64 {
 	return [2]int64{p.Version, sp.Version}
 }
 
+// builtinsAndAgent installs the built-in rules and seeds an agent.
+func builtinsAndAgent(t *testing.T, db *store.DB) (*portraittest.Seed, *ent.Agent) {
+	t.Helper()
+	seed := portraittest.New(t, db)
+	if _, err := plan.EnsureBuiltins(seed.Ctx(), db); err != nil {
+		t.Fatal(err)
+	}
+	return seed, seed.Agent("Asia/Shanghai")
+}
+
 func runOnce(t *testing.T, r *plan.Recomputer) plan.Stats {
 	t.Helper()
 	st, err := r.RunOnce(context.Background())
@@ -48,11 +58,7 @@ func runOnce(t *testing.T, r *plan.Recomputer) plan.Stats {
 func TestRecomputerRecomputesOnlyWhatChanged(t *testing.T) {
 	clk := clock.NewFake(noon(2026, 3, 18, "Asia/Shanghai"))
 	storetest.EachWith(t, storetest.Options{Clock: clk}, func(t *testing.T, db *store.DB) {
-		seed := portraittest.New(t, db)
-		if _, err := plan.EnsureBuiltins(seed.Ctx(), db); err != nil {
-			t.Fatal(err)
-		}
-		ag := seed.Agent("Asia/Shanghai")
+		seed, ag := builtinsAndAgent(t, db)
 		var customers []*ent.Customer
 		var policies []*ent.InsurancePolicy
 		for range 3 {
@@ -170,11 +176,7 @@ func TestRecomputerRunReactsToChanges(t *testing.T) {
 func TestRecomputerTxCustomers(t *testing.T) {
 	clk := clock.NewFake(noon(2026, 3, 18, "Asia/Shanghai"))
 	storetest.EachWith(t, storetest.Options{Clock: clk}, func(t *testing.T, db *store.DB) {
-		seed := portraittest.New(t, db)
-		if _, err := plan.EnsureBuiltins(seed.Ctx(), db); err != nil {
-			t.Fatal(err)
-		}
-		ag := seed.Agent("Asia/Shanghai")
+		seed, ag := builtinsAndAgent(t, db)
 		var ids []uuid.UUID
 		for i := range 7 {
 			cu := seed.Customer(ag, portraittest.Day(2026, 1, 1), nil)

@@ -144,8 +144,7 @@ func loadBatch(ctx context.Context, c *ent.Client, ids []uuid.UUID, out map[uuid
 	}
 	codes := map[string]bool{}
 	for _, p := range pols {
-		in := out[p.CustomerID]
-		in.Policies = append(in.Policies, p)
+		out[p.CustomerID].Policies = append(out[p.CustomerID].Policies, p)
 		if p.ProductCode != "" {
 			codes[p.ProductCode] = true
 		}
@@ -157,8 +156,7 @@ func loadBatch(ctx context.Context, c *ent.Client, ids []uuid.UUID, out map[uuid
 		return fmt.Errorf("load interactions: %w", err)
 	}
 	for _, x := range ins {
-		in := out[x.CustomerID]
-		in.Interactions = append(in.Interactions, x)
+		out[x.CustomerID].Interactions = append(out[x.CustomerID].Interactions, x)
 	}
 	comps, err := c.Complaint.Query().Where(complaint.CustomerIDIn(found...)).
 		Order(ent.Asc(complaint.FieldReceivedAt), ent.Asc(complaint.FieldID)).All(ctx)
@@ -166,8 +164,7 @@ func loadBatch(ctx context.Context, c *ent.Client, ids []uuid.UUID, out map[uuid
 		return fmt.Errorf("load complaints: %w", err)
 	}
 	for _, x := range comps {
-		in := out[x.CustomerID]
-		in.Complaints = append(in.Complaints, x)
+		out[x.CustomerID].Complaints = append(out[x.CustomerID].Complaints, x)
 	}
 	claims, err := c.Claim.Query().Where(claim.CustomerIDIn(found...)).
 		Order(ent.Asc(claim.FieldFiledAt), ent.Asc(claim.FieldID)).All(ctx)
@@ -175,8 +172,7 @@ func loadBatch(ctx context.Context, c *ent.Client, ids []uuid.UUID, out map[uuid
 		return fmt.Errorf("load claims: %w", err)
 	}
 	for _, x := range claims {
-		in := out[x.CustomerID]
-		in.Claims = append(in.Claims, x)
+		out[x.CustomerID].Claims = append(out[x.CustomerID].Claims, x)
 	}
 	nps, err := c.NpsAnswer.Query().Where(npsanswer.CustomerIDIn(found...),
 		newestOf(npsanswer.Table, npsanswer.FieldCustomerID, "answered_at DESC, id", NPSCap, found)).
@@ -185,8 +181,7 @@ func loadBatch(ctx context.Context, c *ent.Client, ids []uuid.UUID, out map[uuid
 		return fmt.Errorf("load NPS answers: %w", err)
 	}
 	for _, x := range nps {
-		in := out[x.CustomerID]
-		in.NPS = append(in.NPS, x)
+		out[x.CustomerID].NPS = append(out[x.CustomerID].NPS, x)
 	}
 	if len(codes) > 0 {
 		prods, err := c.Product.Query().Where(product.CodeIn(slices.Sorted(maps.Keys(codes))...)).All(ctx)
