@@ -119,7 +119,8 @@ func Load(ctx context.Context, db *store.DB, p *pii.Protector, opts Options) (Su
 	if err := ReadJSONL(opts.Dir, "agents", func(a *Agent) error { books = append(books, *a); return nil }); err != nil {
 		return sum, err
 	}
-	if opts.Agents > 0 && opts.Agents < len(books) {
+	some := opts.Agents > 0 && opts.Agents < len(books)
+	if some {
 		books = books[:opts.Agents]
 	}
 	if len(books) == 0 {
@@ -142,6 +143,9 @@ func Load(ctx context.Context, db *store.DB, p *pii.Protector, opts Options) (Su
 	for _, b := range books {
 		l.agents[b.ID] = UUID(b.ID)
 		sum.AgentIDs = append(sum.AgentIDs, UUID(b.ID))
+	}
+	if some {
+		l.want = lineOfAgents(l.agents)
 	}
 	if err := l.accounts(ctx, &sum); err != nil {
 		return sum, fmt.Errorf("accounts: %w", err)
@@ -228,6 +232,9 @@ type loader struct {
 	now       time.Time
 	agents    map[string]uuid.UUID // datagen agent id → id, loaded books only
 	customers map[string]custRef   // datagen customer id → id
+	// want filters the books' lines before they are decoded (nil: every
+	// book in the files is loaded).
+	want func(line []byte) bool
 }
 
 func (l *loader) accounts(ctx context.Context, sum *Summary) error {
@@ -364,7 +371,7 @@ func stream[T any](ctx context.Context, l *loader, name string, keep func(*T) (b
 	g.Go(func() error {
 		defer close(batches)
 		var cur []*T
-		err := ReadJSONL(l.opts.Dir, name, func(r *T) error {
+		err := readJSONL(l.opts.Dir, name, l.want, func(r *T) error {
 			ok, err := keep(r)
 			if err != nil || !ok {
 				return err
@@ -460,7 +467,8 @@ func (l *loader) large(ctx context.Context, sum *Summary) error {
 	agentID, ag := AgentID(0), LargeAgentID
 	var pols []*Policy
 	var ins []*Interaction
-	err := ReadJSONL(l.opts.Dir, "policies", func(p *Policy) error {
+	first := lineOfAgents(map[string]uuid.UUID{agentID: ag})
+	err := readJSONL(l.opts.Dir, "policies", first, func(p *Policy) error {
 		if p.Agent == agentID && len(pols) < LargePolicies {
 			pols = append(pols, p)
 		}
@@ -469,7 +477,7 @@ func (l *loader) large(ctx context.Context, sum *Summary) error {
 	if err != nil {
 		return err
 	}
-	err = ReadJSONL(l.opts.Dir, "interactions", func(in *Interaction) error {
+	err = readJSONL(l.opts.Dir, "interactions", first, func(in *Interaction) error {
 		if in.Agent == agentID && len(ins) < LargeInteractions {
 			ins = append(ins, in)
 		}
