@@ -61,10 +61,14 @@ type App struct {
 }
 
 // Background recompute of portraits and plans: the interval between
-// rounds (commits of this process wake it sooner) and its concurrency.
+// rounds (commits of this process wake it sooner), its concurrency, and
+// the customers recomputed per transaction (a day's sweep of a large book
+// loads and writes them together; a transaction holds SQLite's write lock
+// for tens of milliseconds).
 const (
-	recomputeInterval = time.Minute
-	recomputeWorkers  = 2
+	recomputeInterval    = time.Minute
+	recomputeWorkers     = 2
+	recomputeTxCustomers = 20
 )
 
 // OpenDatabase opens the configured database (SQLite in the data
@@ -115,6 +119,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.
 		logger.Info("built-in plan rules stored", "added", added)
 	}
 	recompute := plan.NewRecomputer(db, clk, logger, recomputeWorkers)
+	recompute.TxCustomers = recomputeTxCustomers
 
 	tokens, err := auth.NewTokens(signer, clk, auth.TokenOptions{Previous: previous})
 	if err != nil {
