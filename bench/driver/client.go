@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/agentdesk/agentdesk/internal/syncer"
 )
 
 // countingConn counts the bytes of a connection in both directions: the
@@ -52,6 +54,8 @@ type client struct {
 	http  *http.Client
 	count *Counter
 	token string
+	// format is the pull's page format ("" or "changes": the default).
+	format string
 }
 
 func newClient(cfg Config, conns int) *client {
@@ -74,7 +78,8 @@ func newClient(cfg Config, conns int) *client {
 		tr.Protocols = new(http.Protocols)
 		tr.Protocols.SetUnencryptedHTTP2(true)
 	}
-	return &client{base: strings.TrimRight(cfg.BaseURL, "/"), http: &http.Client{Transport: tr, Timeout: 5 * time.Minute}, count: cnt}
+	return &client{base: strings.TrimRight(cfg.BaseURL, "/"), http: &http.Client{Transport: tr, Timeout: 5 * time.Minute},
+		count: cnt, format: cfg.Format}
 }
 
 func (c *client) close() { c.http.CloseIdleConnections() }
@@ -184,10 +189,12 @@ type change struct {
 }
 
 type pullPage struct {
-	Changes           []change `json:"changes"`
-	Cursor            string   `json:"cursor"`
-	HasMore           bool     `json:"has_more"`
-	EssentialComplete bool     `json:"essential_complete"`
+	Changes []change `json:"changes"`
+	// Batches carry the changes of a format=columns page.
+	Batches           json.RawMessage `json:"batches"`
+	Cursor            string          `json:"cursor"`
+	HasMore           bool            `json:"has_more"`
+	EssentialComplete bool            `json:"essential_complete"`
 }
 
 // pull fetches one page; enc is the Accept-Encoding ("" for identity).
@@ -198,6 +205,9 @@ func (c *client) pull(ctx context.Context, cursor string, limit int, enc, etag s
 	}
 	if limit > 0 {
 		q.Set("limit", fmt.Sprint(limit))
+	}
+	if c.format != "" {
+		q.Set("format", c.format)
 	}
 	hdr := map[string]string{}
 	if enc != "" {
@@ -223,6 +233,15 @@ func (c *client) pull(ctx context.Context, cursor string, limit int, enc, etag s
 	var p pullPage
 	if err := json.Unmarshal(r.body, &p); err != nil {
 		return nil, nil, fmt.Errorf("pull page: %w", err)
+	}
+	if len(p.Batches) > 0 {
+		cs, err := syncer.DecodeBatches(p.Batches)
+		if err != nil {
+			return nil, nil, fmt.Errorf("pull page: %w", err)
+		}
+		for _, ch := range cs {
+			p.Changes = append(p.Changes, change{Collection: ch.Collection, Op: ch.Op, ID: ch.ID.String(), Version: ch.Version, Data: ch.Data})
+		}
 	}
 	return r, &p, nil
 }

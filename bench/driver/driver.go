@@ -2,6 +2,7 @@ package driver
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,6 +43,9 @@ type Config struct {
 	// HTTP/2 over TLS: repeated headers (the token, the cursor) shrink to a
 	// few bytes (HPACK) after the first request on a connection.
 	HTTP2 bool
+	// Format is the pulls' page format: "" or "changes" (one object per
+	// change), "columns" (batches column by column).
+	Format string
 	// Zstd is the zstd command for the level-19 reference ("" looks up
 	// "zstd"; without one klauspost's best level stands in, and says so).
 	Zstd string
@@ -157,6 +161,8 @@ type SyncFigures struct {
 
 // Report is every figure of a run.
 type Report struct {
+	// Format is the pulls' page format ("changes" or "columns").
+	Format    string
 	FirstSync []SyncFigures
 	// CollectionJSONBytes are the records' JSON bytes by collection (the
 	// first sync's last run).
@@ -186,7 +192,7 @@ type Report struct {
 // Run drives every scenario once against the server.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.Defaults()
-	rep := &Report{}
+	rep := &Report{Format: cmp.Or(cfg.Format, "changes")}
 	c := newClient(cfg, 8)
 	defer c.close()
 	if err := c.login(ctx, cfg.Username, cfg.Password); err != nil {

@@ -22,6 +22,7 @@ func msd(d Dist) string {
 
 // Print writes the report, one figure a line (MB = 10^6 bytes).
 func (r *Report) Print(w io.Writer) {
+	fmt.Fprintf(w, "page format: %s\n", r.Format)
 	for _, f := range r.FirstSync {
 		fmt.Fprintf(w, "first sync %-4s whole:     %s on the wire (p99 %s) in %d requests, %d records (%s of JSON); server %s; link %.1f s\n",
 			f.Encoding, kb(f.WholeBytes.P50), kb(f.WholeBytes.P99), f.WholeRequests, f.Records, kb(float64(f.DecodedBytes)),

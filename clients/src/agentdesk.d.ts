@@ -3578,10 +3578,38 @@ export interface components {
              */
             reason?: "deleted" | "out_of_scope";
         };
+        /**
+         * @description Consecutive changes of one collection, column by column: change `i` of the batch is
+         *     `{collection, op: op[i] (upsert when op is absent), id: id[i], version: version[i]}` with, for an
+         *     upsert, `data` built of `fields`: for every name `f`, `data[f] = fields[f][i]`, except where `i` is
+         *     listed in `missing[f]` (the record has no such field). For a delete, `reason` is `reason[i]` and
+         *     its entries in `fields` are null.
+         */
+        SyncChangeBatch: {
+            collection: components["schemas"]["SyncCollection"];
+            /** @description IDs of the records, one per change. */
+            id: string[];
+            /** @description Versions after the changes. */
+            version: number[];
+            /** @description Kinds of the changes; absent when all are upserts. */
+            op?: components["schemas"]["SyncOp"][];
+            /** @description Reasons of the deletes (`null` for an upsert); absent when there is no delete. */
+            reason?: ("deleted" | "out_of_scope" | null)[];
+            /** @description The records' fields by name, each an array with one value per change (as in the collection's schema of `SyncChange.data`). */
+            fields: {
+                [key: string]: unknown[];
+            };
+            /** @description Fields some upserted records lack: the positions of those changes in the batch. */
+            missing?: {
+                [key: string]: number[];
+            };
+        };
         /** @description A page of changes. */
         SyncPullResponse: {
-            /** @description Changes in commit order (essential collections first on a first sync). */
+            /** @description Changes in commit order (essential collections first on a first sync). Empty with `format=columns`, where `batches` carries them. */
             changes: components["schemas"]["SyncChange"][];
+            /** @description With `format=columns`: the page's changes in the same order as `changes` would hold them, each run of consecutive changes of one collection as one batch. */
+            batches?: components["schemas"]["SyncChangeBatch"][];
             /** @description Opaque signed cursor: pass it to the next pull. Save it only once `has_more` is false. */
             cursor: string;
             /** @description Whether more pages follow at the same watermark. */
@@ -7077,6 +7105,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Maximum number of changes in the page (pages are also bounded in bytes). */
                 limit?: components["parameters"]["SyncLimit"];
+                /** @description How the page carries its changes: `changes` (the default), one object per change in `changes`; `columns`, the same changes in `batches`, column by column, which compresses to about a fifth less with zstd on a first sync (field names are not repeated and like values sit side by side; gzip's small window gains less). Both carry the same changes in the same order under the same cursors. */
+                format?: "changes" | "columns";
                 /**
                  * @description Version of the client's local schema; an unsupported one gets 426.
                  * @example 1

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startServer } from './server.mjs';
 import { conformantFetch } from './conformance.mjs';
+import { changesOfBatches } from '../src/client.ts';
 
 test('native sync: first pull, push, incremental pull, 304, replay — through Prism', async (t) => {
   const srv = await startServer({ prism: true });
@@ -19,14 +20,14 @@ test('native sync: first pull, push, incremental pull, 304, replay — through P
     const text = await r.text();
     return { status: r.status, headers: r.headers, body: text ? JSON.parse(text) : undefined };
   };
-  const pullAll = async (cursor) => {
+  const pullAll = async (cursor, format = 'changes') => {
     const changes = [];
     let etag;
     for (let page = 0; page < 1000; page++) {
-      const q = new URLSearchParams({ limit: '500', ...(cursor ? { cursor } : {}) });
+      const q = new URLSearchParams({ limit: '500', format, ...(cursor ? { cursor } : {}) });
       const r = await call('GET', `/v1/sync/pull?${q}`);
       assert.equal(r.status, 200, JSON.stringify(r.body));
-      changes.push(...r.body.changes);
+      changes.push(...(format === 'columns' ? changesOfBatches(r.body.batches) : r.body.changes));
       cursor = r.body.cursor;
       etag = r.headers.get('etag');
       if (!r.body.has_more) return { changes, cursor, etag };
@@ -38,6 +39,8 @@ test('native sync: first pull, push, incremental pull, 304, replay — through P
   const customer = first.changes.find((c) => c.collection === 'customers' && c.op === 'upsert');
   assert.ok(customer, 'agent1 has customers');
   assert.ok(first.changes.some((c) => c.collection === 'policies'), 'and policies');
+  const columns = await pullAll(undefined, 'columns');
+  assert.deepEqual(columns.changes, first.changes, 'format=columns carries the same changes');
 
   const deviceId = randomUUID();
   const mutation = {

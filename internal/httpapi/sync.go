@@ -64,10 +64,16 @@ func newSyncHTTP(e *syncer.Engine) (*syncHTTP, error) {
 // compress encodes body as the client accepts: zstd when it lists it,
 // else gzip, else as is; it returns the body and its Content-Encoding.
 func (h *syncHTTP) compress(body []byte, acceptEncoding string) ([]byte, string) {
+	return h.compressAs(body, len(body), acceptEncoding)
+}
+
+// compressAs is compress with the level chosen for a page of size bytes
+// in the changes format (a columns page of the same changes is smaller).
+func (h *syncHTTP) compressAs(body []byte, size int, acceptEncoding string) ([]byte, string) {
 	if len(body) < minCompress {
 		return body, ""
 	}
-	large := len(body) >= bestCompress
+	large := size >= bestCompress
 	switch pickEncoding(acceptEncoding) {
 	case "zstd":
 		enc := h.zstd
@@ -131,6 +137,8 @@ type pullResponse struct {
 	page           *syncer.Page
 	ifNoneMatch    string
 	acceptEncoding string
+	// format is syncer.FormatChanges or syncer.FormatColumns.
+	format string
 }
 
 func (r pullResponse) VisitPullChangesResponse(w http.ResponseWriter) error {
@@ -142,7 +150,15 @@ func (r pullResponse) VisitPullChangesResponse(w http.ResponseWriter) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	body, enc := r.h.compress(r.page.AppendJSON(make([]byte, 0, 1024)), r.acceptEncoding)
+	raw := r.page.AppendJSON(make([]byte, 0, 1024))
+	size := len(raw)
+	if r.format == syncer.FormatColumns {
+		var err error
+		if raw, err = r.page.AppendColumnsJSON(raw[:0]); err != nil {
+			return err
+		}
+	}
+	body, enc := r.h.compressAs(raw, size, r.acceptEncoding)
 	hd.Set("Content-Type", "application/json")
 	if enc != "" {
 		hd.Set("Content-Encoding", enc)
@@ -179,11 +195,18 @@ func (s *Server) PullChanges(ctx context.Context, req api.PullChangesRequestObje
 		v := int(*p.SchemaVersion)
 		in.SchemaVersion = &v
 	}
+	if p.Format != nil && !p.Format.Valid() {
+		return nil, apperr.Invalid("format is not supported",
+			apperr.FieldError{Field: "format", Code: "enum", Message: "must be changes or columns"})
+	}
 	page, err := s.sync.engine.Pull(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	out := pullResponse{h: s.sync, page: page}
+	out := pullResponse{h: s.sync, page: page, format: syncer.FormatChanges}
+	if p.Format != nil {
+		out.format = string(*p.Format)
+	}
 	if p.IfNoneMatch != nil {
 		out.ifNoneMatch = *p.IfNoneMatch
 	}

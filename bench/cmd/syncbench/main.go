@@ -46,6 +46,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.ThroughputFirst, "tp-first", 0, "throughput agents are agent(N+1)… besides the book's device (accounts past the loaded books sync fast)")
 	fs.DurationVar(&cfg.ThroughputFor, "for", 10*time.Second, "length of the throughput run")
 	fs.BoolVar(&cfg.NoReference, "no-reference", false, "skip the zstd-19 reference (minutes on a whole book)")
+	fs.StringVar(&cfg.Format, "format", "", "page format of the pulls: changes (the default) or columns")
 	fs.BoolVar(&cfg.HTTP2, "http2", false, "speak HTTP/2 without TLS (prior knowledge) instead of HTTP/1.1")
 	skip := fs.String("skip", "", "scenarios not to run, comma-separated: nochange, changed, push, plan, kpi, throughput")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
