@@ -1219,17 +1219,14 @@ func (e SyncChangeReason) Valid() bool {
 
 // Defines values for SyncChangeBatchReason.
 const (
-	SyncChangeBatchReasonDeleted     SyncChangeBatchReason = "deleted"
-	SyncChangeBatchReasonLessThannil SyncChangeBatchReason = "<nil>"
-	SyncChangeBatchReasonOutOfScope  SyncChangeBatchReason = "out_of_scope"
+	SyncChangeBatchReasonDeleted    SyncChangeBatchReason = "deleted"
+	SyncChangeBatchReasonOutOfScope SyncChangeBatchReason = "out_of_scope"
 )
 
 // Valid indicates whether the value is a known member of the SyncChangeBatchReason enum.
 func (e SyncChangeBatchReason) Valid() bool {
 	switch e {
 	case SyncChangeBatchReasonDeleted:
-		return true
-	case SyncChangeBatchReasonLessThannil:
 		return true
 	case SyncChangeBatchReasonOutOfScope:
 		return true
@@ -3701,14 +3698,14 @@ type SyncChangeReason string
 // SyncChangeBatch Consecutive changes of one collection, column by column: change `i` of the batch is
 // `{collection, op: op[i] (upsert when op is absent), id: id[i], version: version[i]}` with, for an
 // upsert, `data` built of `fields`: for every name `f`, `data[f] = fields[f][i]`, except where `i` is
-// listed in `missing[f]` (the record has no such field). For a delete, `reason` is `reason[i]` and
-// its entries in `fields` are null.
+// listed in `missing[f]` (the record has no such field). The `k`-th delete of the batch has the
+// reason `reason[k]`, and its entries in `fields` are null.
 type SyncChangeBatch struct {
 	// Collection A synced collection.
 	Collection SyncCollection `json:"collection"`
 
 	// Fields The records' fields by name, each an array with one value per change (as in the collection's schema of `SyncChange.data`).
-	Fields map[string][]*interface{} `json:"fields"`
+	Fields map[string][]SyncFieldValue `json:"fields"`
 
 	// Id IDs of the records, one per change.
 	Id []openapi_types.UUID `json:"id"`
@@ -3719,8 +3716,8 @@ type SyncChangeBatch struct {
 	// Op Kinds of the changes; absent when all are upserts.
 	Op *[]SyncOp `json:"op,omitempty"`
 
-	// Reason Reasons of the deletes (`null` for an upsert); absent when there is no delete.
-	Reason *[]*SyncChangeBatchReason `json:"reason,omitempty"`
+	// Reason Reasons of the deletes, one per delete in the order of the batch (as `SyncChange.reason`); absent when there is no delete.
+	Reason *[]SyncChangeBatchReason `json:"reason,omitempty"`
 
 	// Version Versions after the changes.
 	Version []int64 `json:"version"`
@@ -3749,6 +3746,26 @@ type SyncChecksumReport struct {
 
 // SyncCollection A synced collection.
 type SyncCollection string
+
+// SyncFieldValue One record's value of a field: any JSON value its collection's schema allows, or null.
+type SyncFieldValue struct {
+	union json.RawMessage
+}
+
+// SyncFieldValue0 defines model for SyncFieldValue.0.
+type SyncFieldValue0 = string
+
+// SyncFieldValue1 defines model for SyncFieldValue.1.
+type SyncFieldValue1 = float32
+
+// SyncFieldValue2 defines model for SyncFieldValue.2.
+type SyncFieldValue2 = bool
+
+// SyncFieldValue3 defines model for SyncFieldValue.3.
+type SyncFieldValue3 map[string]interface{}
+
+// SyncFieldValue4 defines model for SyncFieldValue.4.
+type SyncFieldValue4 = []interface{}
 
 // SyncMutation One offline change to apply.
 type SyncMutation struct {
@@ -5431,6 +5448,146 @@ func (a RxdbDocument) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return json.Marshal(object)
+}
+
+// AsSyncFieldValue0 returns the union data inside the SyncFieldValue as a SyncFieldValue0
+func (t SyncFieldValue) AsSyncFieldValue0() (SyncFieldValue0, error) {
+	var body SyncFieldValue0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSyncFieldValue0 overwrites any union data inside the SyncFieldValue as the provided SyncFieldValue0
+func (t *SyncFieldValue) FromSyncFieldValue0(v SyncFieldValue0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSyncFieldValue0 performs a merge with any union data inside the SyncFieldValue, using the provided SyncFieldValue0
+func (t *SyncFieldValue) MergeSyncFieldValue0(v SyncFieldValue0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSyncFieldValue1 returns the union data inside the SyncFieldValue as a SyncFieldValue1
+func (t SyncFieldValue) AsSyncFieldValue1() (SyncFieldValue1, error) {
+	var body SyncFieldValue1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSyncFieldValue1 overwrites any union data inside the SyncFieldValue as the provided SyncFieldValue1
+func (t *SyncFieldValue) FromSyncFieldValue1(v SyncFieldValue1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSyncFieldValue1 performs a merge with any union data inside the SyncFieldValue, using the provided SyncFieldValue1
+func (t *SyncFieldValue) MergeSyncFieldValue1(v SyncFieldValue1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSyncFieldValue2 returns the union data inside the SyncFieldValue as a SyncFieldValue2
+func (t SyncFieldValue) AsSyncFieldValue2() (SyncFieldValue2, error) {
+	var body SyncFieldValue2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSyncFieldValue2 overwrites any union data inside the SyncFieldValue as the provided SyncFieldValue2
+func (t *SyncFieldValue) FromSyncFieldValue2(v SyncFieldValue2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSyncFieldValue2 performs a merge with any union data inside the SyncFieldValue, using the provided SyncFieldValue2
+func (t *SyncFieldValue) MergeSyncFieldValue2(v SyncFieldValue2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSyncFieldValue3 returns the union data inside the SyncFieldValue as a SyncFieldValue3
+func (t SyncFieldValue) AsSyncFieldValue3() (SyncFieldValue3, error) {
+	var body SyncFieldValue3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSyncFieldValue3 overwrites any union data inside the SyncFieldValue as the provided SyncFieldValue3
+func (t *SyncFieldValue) FromSyncFieldValue3(v SyncFieldValue3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSyncFieldValue3 performs a merge with any union data inside the SyncFieldValue, using the provided SyncFieldValue3
+func (t *SyncFieldValue) MergeSyncFieldValue3(v SyncFieldValue3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSyncFieldValue4 returns the union data inside the SyncFieldValue as a SyncFieldValue4
+func (t SyncFieldValue) AsSyncFieldValue4() (SyncFieldValue4, error) {
+	var body SyncFieldValue4
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSyncFieldValue4 overwrites any union data inside the SyncFieldValue as the provided SyncFieldValue4
+func (t *SyncFieldValue) FromSyncFieldValue4(v SyncFieldValue4) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSyncFieldValue4 performs a merge with any union data inside the SyncFieldValue, using the provided SyncFieldValue4
+func (t *SyncFieldValue) MergeSyncFieldValue4(v SyncFieldValue4) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SyncFieldValue) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SyncFieldValue) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
 }
 
 // ServerInterface represents all server handlers.
@@ -26204,454 +26361,455 @@ var swaggerSpec = []string{
 	"lE+axwLJIO5WSWYasqRPMKkolCyVQgqGfXi5gpp+xLpNNIeRKNuJQs/bBjRDqbs1Y8IInIgmgJQ20VwM",
 	"gHgPk8Clnuv0k/f4B5rzcRr1/8fe//e4kaR3gvhbiS/tL0T2JKmqUklqsTC4U0vqaU2ru4WqauvmmtrK",
 	"YGaQjKlkBCcjs1gcdQFzWNg7/jG27+yzcTgbh9ldj3eBs3eBw67XY98a2JfSGHWP/9q3cIjniciMJDPJ",
-	"JKukktQcYNAqZkRm/Hx+P59Hd8UTk4qER0TNVTLV4wCvcF+e6zVeaQdHTJjKqIwzrhcFoXFMUr3e1Gy9",
-	"rGD1+aeHj773+Oj40eGjh/UgMLPFLTVfIt4yfKMIXzDEc5YZEssRH8y5PBmU3UknsMBs+lAyRZqYH/2j",
-	"lLOEjGQaq9bm7gW9L9UWaHN4RhQKTtl8kFSNtD4AS36JL9eK+JijAhmXWpY/bqKzC0JOc4d8F3+hM31n",
-	"WDS4tAXZHYl7TpzAguIO58tdOM/l1E/PmoUmmLtcQiyGbuelatyUFTLgmqJl9CcHuQdeltvSF5IbbU23",
-	"pU4O/P4D0/oCWVV1aP26keZr42dXJv2CMJX2I65GQBawHeq6iC2IC75BDkUqYqZkdMbCE3flS+iUuy+Y",
-	"YSDTKARnWJ/ZnWpGbJBoQp6M2Axc0K2l4fvONy2Ve2HBHkA2uvA760fxm20sZPWa3VhepsutEVFGMRXL",
-	"gwpsQQw9erVRiWaP8IFbWoPn2tLmxZirkdX1GWZ0XPFVrESywSfnDR8Z/Hi2AqUrzdXp09ycsuj+FmdM",
-	"JSircnVKJrmJZwFI1K3IxeIzasJR+jTSMhEOZRgzpfD3ZdUqDmVUoXXFMjKfThWLuzmOuWJoZuIxkVNB",
-	"+lKeerauC1SRSMzC31Benq8NRo5kxMUws+2MIOBkMNCizSAVeQW4eb4MSxxhBXN4W/lUzsM+mHGgTFKJ",
+	"JKukktQcYNAqZmRk/Hx+P59Hv4onJhUJj4iaq2SqxwFe4b4812u80g6OmDCVURlnXC8KQuOYpHq9qdl6",
+	"WcHq808PH33v8dHxo8NHD+tBYGaLW2q+RLxl+EYRvmCI5ywzJJYjPphzeTIou5NOYIHZ9KFkijQxP/pH",
+	"KWcJGck0Vq3N3Qt6X6ot0ObwjCgUnLL5IKkaaX0AlvwSX64V8TFHBTIutSx/3ERnF4Sc5g75Lv5CZ/rO",
+	"sGhwaQuyOxL3nDiBBcUdzpe7cJ7LqZ+eNQtNMHe5hFgM3c5L1bgpK2TANUXL6E8Ocg+8LLelLyQ32ppu",
+	"S50c+P0HpvUFsqrq0Pp1I83Xxs+uTPoFYSrtR1yNgCxgO9R1EVsQF3yDHIpUxEzJ6IyFJ+7Kl9Apd18w",
+	"w0CmUQjOsD6zO9WM2CDRhDwZsRm4oFtLw/edb1oq98KCPYBsdOF31o/iN9tYyOo1u7G8TJdbI6KMYiqW",
+	"BxXYghh69GqjEs0e4QO3tAbPtaXNizFXI6vrM8zouOKrWIlkg0/OGz4y+PFsBUpXmqvTp7k5ZdH9Lc6Y",
+	"SlBW5eqUTHITzwKQqFuRi8Vn1ISj9GmkZSIcyjBmSuHvy6pVHMqoQuuKZWQ+nSoWd3Mcc8XQzMRjIqeC",
+	"9KU89WxdF6gikZiFv6G8PF8bjBzJiIthZtsZQcDJYKBFm0Eq8gpw83wZljjCCubQW/lUzsM+mHGgTFKJ",
 	"1H7+8APIErcYv0HWuBhvSa3vMo0iMuAiBA+4HnqZDDKnMSyNbABJPJRBCvtsfuzTJBiVBydPk2rhH4wv",
 	"7UgOic3fqfeVBddwHderHknpqT4P+w/Nl6pNSmW55/fzEVJFCnvDFOFJ143SzIrLZ5FLVAHzPHx0dEyQ",
-	"sximoH/3egLCo/yTkEUsYWGXgFXLPyB48eW4rxJNdvwXvQYPe40u6TW++skveg2P9Bq2l/5ZD/3CRyi3",
-	"bMBqRCf6bvQEWASdYTVhImZAvnGZ+WTHI/4k5mMazz5mM5/4PPQ9cJQAVqa+ZQkZS5WQW3d6IhjRmAYJ",
-	"ixUaliWYgRw/TAKE2SyKswStbk/0xJfugL4sLNGXPfFlu92G/+uGGWCQ8smXxLcBPz7Bp3l0mH5qo9fy",
-	"pybLAx9qHmYfFcr568dOFULbJqHqFB8eU3VqfzWZqJo3m66mlNTTiGZdc488Dtv+mb3aSUAzn8glM9uo",
-	"WLZBN3Jhq6FVT+hthy0FPCqzikiP8zXGasExCLI9oY+U2Xh9gHb0icr3Ho+aPnL6d32f8Be8UvhrvtP6",
-	"WXZCX7jt8eRg+8zwqR/dunPhka9+8ou5o3FDOQfoQveyd1x3+gK/8fzC74mmKfl+M2EquRmfh/02vqIz",
-	"/qEyQXcw4TEmsoLtY8Aj1uoQrKuc3ROtfGD2DzU4dz0BZSNNgAiLzD9hoKa8vBwYJKVsfaFLAdFWsUTl",
-	"18vrCT+PrPA94uehFX7GbfAW5QlG+PlFOcbe/hUGWTtHrtcEOmhFPaMsrTLz6xxlzb5URVmfplF0aPxq",
-	"ZcIk0HS9YHY0KNnoA1vhH8lY41I1rshIL7xG9v6yDHCIcnKGwIXLnCDWuL5ZzOUnq8TefFSeO7vq1VSj",
-	"wzILkMOKpjFPGJ7r8lWkSqVjFn5CVYJ6LuJVR9Fng0b3i3Um97ysVpQ932Auy+EhSZ8qk46NI5SigIFH",
-	"C/eugwbEqf1WNsz6g5tb6YWXla3xkZMPvgjcGOfV2Wxm8XyRzS5xS8x6eO+JrTDrESfGCG51qvm9Xg8u",
-	"hp7NfjMmsZlJJ4SStN6CGdgzCTWRZ2LX8sK0HsnYi0dGTHEcTtvUxlPgj4JX2EomBpIqJklMhRrAI3Qn",
-	"tLnQhEnlINgeCWisdes0GDFFmhajL3tbIRcIZomxJEC+paLROiV5nRU7cVcrN8jb5TpZqN57YtdqnTK+",
-	"+XqdZAuVf8zUksxTSOzymALAGWKh/dtZDAiYg5U4sStRqgUcwbk7QtZRXiE0sMIyJfhI70kJVh/k2S6J",
-	"CEeGFFhspEqdP+J5HS18UhuxZGcFPkhZqe+KoAYz7cQWqVmRv1aBNIJrUnr9czmtyrOIntwCcmLz67/4",
-	"2cvf+/nXf/b3X//8p62iqtvNk1UMCKcq0AuiJUigf0JOPQev06Qb5/BEhhjMldtHHZaLSarlDbzFZUkS",
-	"RZl0RaJEnSh+B7/AaJoAIklVPodXUDWjlg2vZm3UbMCga24w6hUZAAaHZuVwYXdPKgOnfwsfuABgWnZE",
-	"c15+GtxPlpi+2URVgzApyKpaT8rJYHk2DjTXy//upi7OlYstbrLdkfWiqY/04Eujqe0Tq9YZZlbIAZRT",
-	"N4jaBFXbTMByNhTRTOxa2MSYEUqmMj4dRHKK5EwROqRcqASUn6Mn90kQyeBUdYlvXOGZcSpMGdZn5IpE",
-	"UANgRPXvBm7bKlAQqAlpjXSq5Qu/b7yQPpFgVRQMokYg4qjgDpPiJIlpcOq44b2G7V0+25kIUBEo968a",
-	"4moiBwMaRQhMEMgJK3NnWNq7ElpIfzdvvbLoX5kh6kMZa4VRsTjxkeNMIdEBTU9uwT/XkrKopTZz84lH",
-	"fD2yzGDiZfYRr2gK8YzxwyuaOTzXpuEVrRfenJ0CtO4s8SSJ6RmLFJSiKAyhS0yqwnyVG2OuNRkLnlO3",
-	"hU4mcECg7sh4IhVTqBnpicupsDmmHXLfQeNGnbY8FG4FhG5WuGcl2ZeTOifjs4kpFajK6N2Hzmi784gh",
-	"RjMHdFGeEHDyLB5dU4i1sKLonrJUtFDa2ar7XkOmyYkcLCmqUpuj4ZDRyQzjMGIMaoX4RS8LQC1YJy5D",
-	"vp0rCrvhFQl6KQXOaMQHNAlGpTCsigUpYHDjNJSNGMk/p7WzKB0DFiz+q2vn7HO/YOwmXPWE/8LtKydd",
-	"Iidf8OekiTceaaqcYL0/fYpbHuFhl/DwC/7cs0ywa//xBX9+4cNV8kxNmZ7AN3kYB+qTfsojsLr7aGHy",
-	"u05QMEC++wPftP5i8Jx811iivhg8/4I/9z3CzgM2gZHFOCk9j4grLalwQfwxV4qL4ReD5ybSwxwCfVeF",
-	"JCoNRvjKVod8WDgGPt4FSMUx/9af1FSgJ/StZiKJDZCRHT0E/YsUQyyvjk7j25dF62aSVNHhcrECRdfN",
-	"fr9hbYx9XHkPI3izegLgg9fnCwu8Tlic3Z+c6uezhGtvqb+fn+cObHxrDZKnivdXeRghmn2/IEmuifCm",
-	"7zEckFqLuwIVa+lKf4iLq+SYEbwE4KxH4IGIBqcmY924p8ykpcqvt61ZM+cBy5evrETFx+CRsy4hfFNm",
-	"DUMZKYrg2OKg6kc/5kxjfuJVTOQQfs9GgxdNkaZTw5sKM45WcZDgMoB4Xmn6Fca5gml4+gN1QrHmZ7KK",
-	"s6gFZqLKT2O9zNKlBtwCF5nTCAyBqOYkLDhV6bgCklQhSlyRd9SXP1fg9lnBZ31omtIRH6VjMpZhGkmy",
-	"9y/u7IPIqYl2wMc0Mj7CjIejweB90p8laD8ctpkIORVgPDn66H577/YdAlgFfq+BWZE8xJzILv5pvVPw",
-	"W68BXBPZk1M70UHi3mnfe/5i19vbufjNlWkgFqNOT3TV3lXF7z5lcdvZtcA0z+98UQiD4r0Ym7qMR22c",
-	"GlI4bgtE8EE2OpRIMqeV5vRNxZjhFNmTCkZRFetrLGdK2itpP6cJnEGEX7El+GavsBaVe1Pg6Qu203nj",
-	"WMEYbX3JYPA1nmMnDbtRqCVpIUMh8M41sLkWZTWHJgqhyK7ftlIb/SRNKur7fwbG2AEYZQ23TyT4FkqS",
-	"M/pUsdXmJUfw1uL/mIboodkxPk1Vpd/UIxrXqQ8jFqPrraWZ0Yk0KQTIwANUOHC+LQ+Of1itOxcFq42V",
-	"RWKc1Qv1T4vDqaVTjs2JOVlSZjXQ0osgqeA/ShnJR2P7HmCUXGRlyywt8PFDErMkjYW1YMsYZCWVRgko",
-	"4VYicgKNlpdKuIROPEcf3Il7VZpd4SJUEQ976Q5hXuW0TKZJIMdZLoD9eJcghACkM2ME/AHxxywe6l9g",
-	"MQMpXBdCJiwDbDJ69/EsHhA/S4jPI7pYFGYHVwrSl8mIKB5qJmryQVymA6ZizYJDFnr5+5QPJ7sQwDAF",
-	"kdbEOqAmEUmF2+rjOfVNjIgdOP7aOtDP9QLqOTZNqVVQLBElgEgnYOGAADOBUGRfd4Xs+oIG6FgudNcK",
-	"q0V5ADFOryJFunqSJszczAseLPWF4T5YDMWV0mpWDXc53DmCV6y6xMfOTe2Up0LrZVyPXB7P76ojP9uP",
-	"oTkmO81YvTOHbNB/6waGWbSWZDqsTiv9DO9XIYwSLxaYsPUIMCYYvg6+XTyBDa+hT9TVmqPc5b4MEnKR",
-	"Ri1JLjY0rlRpBBSvTL+2q4OsDrOMWMIqJYpq8DbH/oqB4ERgJTktLtmABEV4Qpr+9x4dk5tnu4B5cXOi",
-	"lUSvApDN4L05YXfWgptF7Znb70bxuXKzA4hvW2BIQfYia/a1KUOTSW7q5YmN73IQrnVvV4jTrSAe/IBk",
-	"U8tGc/MFDy9uTrLxWw7IEzBa96U8BShoM2OElzAKjl6fG4oAsIdKCFMKq7FicSLLXMcYFTYZgTNDgqkH",
-	"6LpM40APN9Lkc7bFs/tW4Nltsem22HTXgk23BYd7c8Hh3gxEuM1h4ED0WBEHbJGCHXvtvBkjCUZlsWzP",
-	"oLI8Lv530Z+mjDdUv/SGmjfVgzaL+MFUEd889ckUcuMgok3zZeNpiVOBrKaGZ0+/T/+SOQNqm+xdr2IZ",
-	"I8IvVoUuY8CyHI95YibWzKUNx2RmzqwUBRml1SGPxpPE6PvzK+lZL57ZAN8VysYbTLJ0fstRAgxZwFZd",
-	"CPfQUptR3BA0II2iDjmiZ1AlCUw+ECLij6g6GcsYwfsghaYcXsuuF94MVhH2kgXPz0lzTSc3rJ8WGeKI",
-	"q0TGs5YegH25xTUwsdEwVC2HUkWMqlMEZFhEQbHzqh6mfgovUGQgo0hOiSnGCRdgShMWj2l8Wv561Aeh",
-	"OnsVvcYIHiNUICvdsMirPd5ebujNple6NcXxVdOcAlZQZepB0ZSqyuDdwLZbiZmSKth4A3HQBJ3Df/rZ",
-	"ESoT+LPyWxCKQcWMKKwtajb/888fP1zLvFdCB6zZShXx0bOMXjDornVZM+tzIVx3d2dnVUG/fLHcES/f",
-	"oyq+8JTF7cwCgaZGVQ4BbyDeStQkOFEnIy6qJJtJzBRiWZh0ySwlyDgtCmZPk93ALaAbU7mJQFWYZGDc",
-	"VbAdYD+d6PvqGBrW3iZjr1zlrrRjKduOY1oG4XQf69PJQZY96xEL2+cit5ZFHWN+XGujRGsyHUkip2bZ",
-	"9ZuKGa4Frc/EjWyegb1OfUgLUHs19SEtTVshesMmgHFUCxhaEEW8mM2VqddQgeoqddqldaYfIohvLXyV",
-	"lQU5YakRXis7cibbHjbBWJ5oOaBX7fVfrqTDp5roCTownAIRTk2OIU/q+YT0DT3RN7SafWV3OPuwEfGK",
-	"0w/bIxnA883qT762ItSnfHJSFe3ybDQr3ifnHl0RhMxc6c93pOrmtibRHELG3NUqLTGa4fJktUYL5L54",
-	"VldUHV1P59aH8AG0XxsmU7Cpe9nX4d6fTQWgYwADb2ZwGqacSzjmQoFu1jogBig2q/qNDr56kI2vjVkv",
-	"LwV+PQzO8anfLs+uW4fDXS7d6UF56MIBmUtTw6DBevzK4RL1cpJzfrGQj2wfFY+bj2kwfmdTDlOLpl+m",
-	"bvs1Ufxlx30hIsslik4R92UEaVWZsEy2uO4aYaAKvf2Qlo4kUg1nacRaGeeCoOtbTmQo9c5KqAWyDKVS",
-	"f+3zSbg+y3mQx8CYwTTBy9+egIVGsTEVCQ9Uq5vbz8ATjey1CzqR3/JAlis+MeP1bVKQWUVFKBFStBnY",
-	"PX2HC+vXxExOEIwwf5FeBnxmIfbwOZ54/SThwSkmVOU8KAuoSObA6JS+vGEFwkU5azvO0rryD2QIfPrj",
-	"6lXxuSp+8imb5pl8zXxlWvWZSn1ZnWei+oHdRcNczB5hSojd8Hp56BsJ9GsSarvRr41ML5IBRsvBHLV8",
-	"pikAFKm+hhrVK1TgCmy7Rbcwo+FS+DwQQjfSWVeDgttRLnR91epSmdJiS6CaBVlTZWB0fAmVwS7EHADF",
-	"xntzib1YK+x0HieGVngU9PKsFGAYHb8ZAoy+8u+AAFOoaVda2esMEKwWQCmM0400f/3zP/jVf/nlr//f",
-	"f/frf/r7Mkv0EijiEZ1MmFiHoFWh9tMkKw7mCAQ49kCOTVayK3Y5DsQMfMZ66guANc9LPQ6DpXX2abJO",
-	"prITVFJSZMYWlSk3Y5UrSp8J1gaPW4bksvy4APUyUPtmbvbdpadGnjLxlPK49MTQIADEAajQ0fz+s+NW",
-	"lkI+VyAE10mwqSK8xLOEL6qqBvL9Z8daoFVMQA6Bfz9NRjLmPzah4h8wGrOYYDYTvMLUfCv3Tp9PtNR6",
-	"wkVZNNyAFTyx7vy4IIoFUixmetXAGbYFRdb5enEJr+TzFQucxQaIYcTaqZr7doVZ9ZSJk7xWUeFoRFM6",
-	"U8THnfHdy4g/ra5hUzgR8xMofL2wpaUrXX6wC+jX5TYnfGg0O0e0PDAqkK2WBtmlioWmGpCyZF3fsy7x",
-	"DSqUQuM/fkV5xDeAlBDsbdUI/buQIVMmMJyFEFCj2wwiOQ1GNIY2fRnO8OeEafqVMNUhx5q/lGJJYR64",
-	"vjwvMkuaZs8XvrcIOe3+VFaN/cKM7QU6CUOuJhGdndj3GSzsvq1FBvD3+rZnLtm5cCQZllDED2RoQFjs",
-	"BEssdmWKCKzY4vsehSbOiOYLWb+GWySn+gWrPfiVyskjk0yPuDJ2u9fXM48mLKiB+wVnqETE0z9fZhX0",
-	"C+YVp5LPKyfLshR5TLmIa/Xd9AU4t/nNqKXArQHK33z5d3/18rf/7uUf/Har3CdfAJY9MMofJObkcPWo",
-	"uVbhg20K1X/N+mRt/fqUzUrtZVBCL0qH7gs9m0k3YTFBvPoyDcTNRabtH++07z3/TvN/6H7RPuk8z35o",
-	"vfeby4TKGov9sW66QRmDbOdXgb5h7lpWzUDvUtZ3c1d4dRWFPGEdNY4EKkQulFU4IDuau0XM1PEsH1O9",
-	"YOqNXM717Ei4SbkpqVKy1gLyhMZ0GNPJyJWwV5u0EjosS4GLGSP60XJLFB0u8KuVjovltsOEry7Sb9bl",
-	"mC8taXlchfq4YnzfVre1pmKZ1pQdarMjTm0N67uBg+O4rJ06HJbizxGKNc1LORO7jJXJ4XWe5RAGbSKm",
-	"g+QqK8u8HofnK+A2xRvxhvOejejtlnC+asI5R1zWpSbLKvY4lGClQdV1pbwRhlVHFH8H7Kv5bA4rZbD7",
-	"ZXWsFswLb2xJr5qy7Zoy7ZLP9GcVYc1QRGg6kgVFayO3VMwSvdVrzEilExYrFiKsgun/KiR2e45M4VcP",
-	"w+l3N7D/Vdud3TLmUA8RP1krhnMZkSx94+qbtlC3bJ4Izh3CmjdxFW20H1SLl3Exo/UNopsZpXmn6Odl",
-	"I18gfV5LsIu7WRUO0yFPFwizMhowqhQHltQ4r08kiVkEFR34VYrLW7nvXZH7qo75x6XeTQtL4p7YrluV",
-	"gjR//R/+8uu/+A8vf/bzlucELzW//jc/+fr/+quv/8tvv/zZ/97yctsuaX79n/6Xb/7d77/8P/8r1AR2",
-	"benWJYPvnwuQzt4ABfewU3moWsESs5h2pi+NqdKinDi5OdEjw7fU98ol8o2MQy/7+jEvK5tuQLSJPgfL",
-	"P9unigdQTvDM1kzU3DOK+JBVOIY/B6CYKmwr8FNTQXjIxhMJXiQDMRzyArq6UbtznR8qNBq7SemHn0G2",
-	"KYukeJCnMm+CZJi/6FiTc/u2iyrK2p8RVKWbGEmm/4nwV9SU7AWEGydJuhzbMP/u8kz2vN3DDzCdEFPu",
-	"yqtvD9eZsDNXLaaphI4nFT5ABPKL5PCGyhN9PU36IXeaKuIDLoAeoKkxBmxUv/fSuNpZMm8+yucrVnRJ",
-	"nu7cgqoR6ctyOJxNl7Ni/HXGXPMUqFHlKWDnExbzMRMJjQ4NjNXj5ajS8/I2diIOJDMc86WMy9g7MfF4",
-	"ZeZPKfazFRQLmHA4Fi+7dlglqM8IRNqW3KyLpatcuOOV4AcGhwEvNxfEXf0bCi84nujKGMeydcXpodHR",
-	"SdYvrOs6xUJjOjWL1oXqmQQKfBqchVKis7gPFWX9zJZY4DwH3LfiBKBXjM716KyRBlZdRq/s669znebv",
-	"cwmzWla18Bnrj6Q8fWiqipVT2KxEmzl7GMqVSPhDpf2sPWnGLIk5Q8Qy0qfBqRwMSCoSHtm3oE4+oDwy",
-	"1RbmQ9S0LFOWQH7fPCFKkgGtX7xnbormNRsjYGWLsZHTFpau5ogf6bbH+g2248lyny/uC0LM6aNkfvbd",
-	"9/mtKwDVsmtQL5JVq5VmW5cvLXBl03JVxtYa6asVqSDzE7Hy3oSJEEvumaeFP+BG4ektlf1UCner0qK3",
-	"EBEJhSxkmtSMTswvW+Un3EY13lrmWJv/jj24zjksTNXxpGUXeHHnCzesBjWyV7UUSyKvG4mt1oh2hcBB",
-	"c8xUQuO1bnCYYpTUSRmneWgeasY85lHEawUElnrmMyTVuQ2OqVBQFh8aQK18KmZrZHSfBDIskeI+Oj5+",
-	"SrBFEeamiEQhAASKLkrOMKWKIVRJz5gV7IzKTru4zDWOyirzob3KTL151sJ5Hvz2WwpdhlO+lP0sdnCK",
-	"bSElesOsHCSk6wewr4+17lBwKGhPVCJlSGI+HCWLRZ3ysVEhZCoCpkiTu5WwEWY6Q2i/oVq2ftlcsXyP",
-	"TFis9BCJHjUZU3XKwgNCIUwoK4NThPXVrMU8x2HYmqZ0DFxCb5fnyGV2AhyA3WwxIv+9jpEgffsaEc1Q",
-	"woAgUzuZDVDh4X0HDlCdyApbJPGMNEMWplgRF57VhQF5tUzYRlSvJ8KVsVkTHV0ILClwVTihq27YcXmE",
-	"d3azjLg+m7Cy6g+dXGXIfsp1h+ynvKyNiTvO25gfbPnhE4WSgpPU4X4jq9dY9ltWtND90RlNRPnY+Rvw",
-	"DjKQiXJbHC7CkSPQLFurgjaDMFDAvGKalFUr0dM7M4sPKfflZMOC1MFOoDEuu3XliHSvPHp0KQAD+AOc",
-	"nxbjuqtUm7Kw6uz4qeKs12GOBV1ozIUNKS4J7l5KcNaUjV9HQF0aR+XS2BFhIoQS+VkWE+NnBiAcV7s4",
-	"hZjX8AGV0SE9hGwDPXuq14t4K7lol4h8K7uPr/H6vbO343oPW+GcrXWIwvoIKWUU/8IrVZT5EBB8FAti",
-	"VqIK4O+lCRIxSzJJ278/ZCJ5yNRp+4gPBU3SmPnko0/uPzjAwjFaUBRyujq+wnxwcWWe178lOUxCcXoW",
-	"FIIrokZyKlCKG7GYdSpWfpVOVfZ19QYpVHMn4B1RqtxZXR6ApPQEVUVgbOnvW0h/F8+RjE+5GD6gERMh",
-	"rahgN8VG7ZDOtGYOLVFfnzEakybkUupbkVc+1/fWdCMhnZWdF/1zidGMzowWHPLBgMV5GZNPpAjp7Kuf",
-	"/MmHMdcjMacMPG4Wj7Jebp6ZwkNaal7RcypfB/2k3HhHz9F4t2eD0M2f7jZU2b3gex4ux/MyL6FiQRrz",
-	"ZHakx29yMCEt936ajPK/PrSj+v6z48YCi3BTowuIthkSBUA0Q6DmHIozTZPRzUgOufChEMC8JjTfXkIH",
-	"+BQ6GGDh4VJjNnE2yVGSQPWR/F2f2TnNEWD9M9nr7BhPZDuIWYjQ2IoMY2rql+fvUaR5+OEDcufu/j3y",
-	"3/56v7Pf6hCMoYXkbKxRtnZ2+iCSU7REwSge5IMACSGQE2OogqoC3ZjREMvMhlhHAW5tXn+g2CD7ueOo",
-	"2nNt7K+eW3hHhMTUYAQcq7n+05hrrtBA0ckjKLlDLxZTlUNHqAOrujgFQjpwkgDFO3vTIRtylbDYoH6r",
-	"rEiASPR1z97XmasZWZgK1hAUKo0MxnXEwiHiBdo6D4X29sdCAzsiDO4ptImhPGnxHR8/fQzztsYJYhp1",
-	"bDXL4ggtJJthi6o7pgKkoMYn8I9ymQe+kFuYO1ny/eea2jfmLkiBKuuf9xoXF3AjBtLGJNIAxE42ply/",
-	"gU74/wh3N2TqtBOyM4t+021ksifcaqPL4TVT3Zs3hzwZpf1OIMc3sxfk/1oMd8hfZwrg9WlwyjDmjQoL",
-	"Ht/Gegpj2ecRVqHCq6jSmIqA2TTb5q/+4d9888e/86tf/hJrY/VEhmGdFVdpvvzbf/31T//umz/9h5f/",
-	"8o9aXhZgYY82aX79Fz97+Xs///rP/v7rn//UNLBBYnKQ5+rn+flYHj3PxXezhL2qU+jltxHrO0IRFM3P",
-	"gAKgVJ0zO68nACyDRtnRUqT5zT/8za/+6S+//qM//uff+d9aWCcOog4S2oa4jEksExnICLndKWMTlZHl",
-	"G8oAnvX1+UKxsiegUhbSMVhegHvB2olqpiBx2VJARpJRLNOhU8VSHyV9FTs90RO/8RvkgRRaktBnVv/S",
-	"Jo+KhRxA7LYwADTKRBJFIpBFUrhC/s2zXb9Dvn/02af6lHx+/GH7/QOSxT+BgNcThGhqfOvWrXtaMPj8",
-	"+MEBsGwU//wf/OAHP2h/8kn74UP/AIJ59K+mFCgKL8oqLC4ctE080683Z/GAjKVgMzDhGhbFYhOPrw/I",
-	"mAsZkxTK5TcHTLT0cEwlSCx66r93Eugv+B7uMtVv9zH9N5j5pGnEDuI/+PQHfqujF+699zQT0WuJkZOd",
-	"994jcHeUw14LSLCRHIKEBGVHShktUnV9dslyHuUib1hWRR47jDBV6HxYzUP1t5oVfBwGNEYBMCqeDSOv",
-	"QWSrP8fK/awoln45ckhUOTvkEZTzH2JJUKayarU8Jlol1UffAzwJK6BYoKsbypuTQHRX/QHQdOEjZmMe",
-	"xbGM1Xvv4UGDAiO4RzcnWHfyOz9UUss1+nze279917N1bn1TmNJvmZOAxTvVF88Bx0N/DcthmhcpuJgz",
-	"E4QOiB6UqIQGp0RfO0CuL7htzAifaCr13nuwTUbBnNAhF2avIWrRj/iYJz5p7n71kz/RKo0VfsntnRzD",
-	"x3eURhvvoYc5idkZlylq1Fj4B9sczHXhqlKRxbE+tuGxwUyf8Wea/SqA3ZlA+KzvNGh/zGY+GTEasriy",
-	"su4pm5EmIo/A+QA6BXDIuOhckL19MpJprFqFYhTIc1BIIU30GnvgSPSI/+iYDn2P+E8k7rXfgpfpL+i+",
-	"OCZnsEn7EAbHwi7RKqtfVtRXS0epAoxnGDZSB6OlMLw8phQHgTyaAahF0Gx/5x668hQsRBLPTM5+PhWn",
-	"q0p4FJE+g2/BDFnY0a83xWfwHJLm7fPzFpxrITX/mCRdAxuTvcxEIBbisNy1N9v62SThY64SHuRlenGH",
-	"jxBiyMiFsYn6VICSP4Mdh7XGEqkGcsPYcTy7qT9KZcIcz2DrAKGheALyBBzIx4P2JzQJRnDy/Kf3jx98",
-	"pDfw6efHxq348NGTR8eP/A65T8ZcjcEYwRWuubvQu3vZdcghG6z/E0rqpiKRaTCCJdWTf+reyffeI00f",
-	"2Kz+PA9PkHXoP0aMRsnoRMiEKR8qGjERxLMJJGHrr6jEM55YkooItC1cADzQsBmKMcITFAbQt5kK00eL",
-	"nnBA0pAn2egeyPEkZkoZrnKY7QA15SX1Qzt7f/hjPvE1ofF/rJLQKRdiDsQNhewELmz7kQhkyMXQJzTS",
-	"Ys1Bdm76MuRM2eMDqhJ+wCS9ZF27ZO6TnUyQyE5LVjVLH5f/qW3CnduPQ0sdSJNalqRSUwJKCqYXQ59q",
-	"y2NNtVouhnolfC0hd1zXubVNdQkl/ZhRsD0YVzgizQGDMfdWsCkZ0x8iITev0QOB30FK0EPIbym01Z/Z",
-	"aXXIfTCwOfXQoCi2LY8hBevq94BckjFJCDUhcmKkKRQ68CToB1B8GVQpJlIQ5Jzr1uRDIeOsZjWcHpGO",
-	"YejYbyZTEkqkBEJO9ZpB+byAmShtqyFMaDBiWgpY0A6m02mHwuOOjIc3TV9188njB48+PXrU3uvsdEbJ",
-	"OHLybhwN4f7Txw4GQ7ex09HfMOUg6YQ3uo1bnZ3OrQZk5Y9ATb4ZygD+MSwzrN8X5KPjT54g17KIdCBa",
-	"+zfNSzszOo5AM8/W+bHW377Hkof61VCBCNdQv39vZ2cuzyth58lNmBQEpNPxBKaFktX/L5SBVs2IboCi",
-	"FT5Y+JvR0P0bVgd/KCwQPr3pPDa/zL9A8zH375iFMiBqwoJ2Gkff7TUKC9BrFF4GjQu/zL/uZj4Ba52B",
-	"0Jd5e+FFWcRLtieg2d7GJS0zt2VLf1NLo7GgEQhjBZNWo/vFcye3rXEIO8xCvVqasmvOGmQQHd0vGnKi",
-	"Gs/1G24iPf7xkuMDBgyyt7PjXONJLMEQFqdCHWgWBJpixuQJM1XyFs7TR+ZzK4+UK2P+0IA7ZyfrRRaJ",
-	"2pCnmApoF3+ZxRI/XrUjdk6aeWjV7FVszBN+xoT+iJZ2yzdkrKWMJff5E3xuPTpPYzlmyYiliuhbSNj5",
-	"RCpwW5iMBdKEKMSIanESYvVQbdbkQPEf6x9kmvTlOYno0HM0b+BX/Zl+qumyR776yS9apZtqhlSTToBB",
-	"oEgofoN89OjJU5LZUE40MT0xbFQrZQmNCEzD/tbpid8gxz94+mhFp0CmenN6YmmzF4EM2Xd7esS9hqfX",
-	"U4bf7TW+9+i417gguzt7d4EPrHnFzU6+inPk7Po4W/zFs+SSt8oDpYf62YQJTSuAt5BQBumYWa+Jk57D",
-	"9X6N0eEkQs00Odof7HISOqRcoFtx4Zh8hqMBKL+17r8dfn5gzMS6OOCe0FJMFxQTzRS6pMgvctGkS3Y6",
-	"u52dTXbTLpFdnFexrcdQM9AYmEp3FEq516XWRmo1mxdQgf/MdwvSGrTA3qfKhibj1o750FoloCI9ypMt",
-	"j9zeuYW2silXrEOeSBqSPo2oCHTXWKY2qrD0CBzi8C9L/ZHboPcLB59zgk0Ygx4W13S5bPMPsXr+hrut",
-	"e91a3csk7X4u6Bnl6OhezuDNgJcwkrPdm2AmQ9P0EgFxmYnNw5ABBDZNlZ7ZmIHp89AWwgCbCbT2SSyj",
-	"Er7/hKsEvwJia0zHLGGxqow6yZsADPnj8EMeJRDBv5i0EM0IDYDKK6uYc5WNQzOaxo9SBlWujeyunzVq",
-	"nwyJO1H64ZArvVMhuPOYgH+3suFUfd/2KiNBmbtef3HF0jzAsIYaLZ/wMceAl82vXV636+mS6vm28c37",
-	"WcuL2rfQ7bPoRMlCZPL1vfAa+3Wu5Ac0tNnB0GV3dZfPBTXGYhZipxqX+EMZ93kYMgi32N+7t7rHsZSf",
-	"UDEzo1OXITI1JvWpTB5bDq6nVSQwRXf4F88v5iRXlQAByNbfITpw+xvPL7zGRJYWVQOnqVrqLkeHzIQq",
-	"NTV2JojzQmi+eCjFHg/XJTz4XThXa1Mexwb7MZuZ2wPb9IFBbl734uShm6uvjmm75uXJel2UJ1lkZqkZ",
-	"+nZt9EQSp+xigTrsbj7JcJ1ZhutOs2qCUHcQT6eeH5rFYGiPjumw6tWm2U1oc+E1rLl7VfusHYzmDSZE",
-	"OzUI0QMpBhHHYKb93RqfeEpnkaThsZRPaIwQ4fu7t+vMR6WTiYwTFn7CQk5thNc7Ri7xZBNaIJklFLNE",
-	"ULv5gocXldLaZ4JlZ3xNavg9lmxGCp/SZPQ4vDIBoh5tuCqicFmC8KZf7v1aB/lDmSK46jt2z77HktWX",
-	"DGzlwaga/wP9h+AUMLX8qxHToA8XQ+LrW4Y+Gy3NnPDQJ2Npw0v1kCx0CLjSD4y6oLsm+bmESuwsSdAj",
-	"mok/MTuTp0yBJ75QlUSte+sxnvlyF99bW1qq0WMArsqrEKzykO3VZMW0XZO4ZL2uRLB6C6imybjaUs85",
-	"6rm+LLVXQ5aKAdEArPYfIgzGVgy7GjEM/dbriWGBE8VfaTEP6Uw5wfvrhNp3EVMzICMZ6d+N+3rKGESF",
-	"wps1IwlJIgvR/6T56//4L3/1j/9rq7MkRQAioPgmwuF8EsMCtygP5S+pxG5CRqTA7GhruN3b2btTbhMz",
-	"wfs54bpsbsDlRdXpYkrHUvI7v3r1CfFiz3KS7KSMJFkaxdYG9nqFzaQikacuUbn5AmqJ6YFO0tI8yESR",
-	"qUnuovpGY7ibc8VJk1rS4YH5jCBZyNo4lESTiky61H0TCTJlBWkiMctFWHYeMEwGW5OWHLHETQ6qQUdC",
-	"OitQioYmFe2de+29O9aKPqHJyDGia3FsXtIqJSCm5UIS1+s1AAb5ejwWZuOXkpMH8x3q05OSrtcitjpz",
-	"Xme6m820apJwsr71QuhWkrws7T8CQ0PGg0Oga8spPuZYVFvyIJHAZmLIQTHtzkZBYqK5am3ic83TFx6Y",
-	"saxrALgGHyOfG3Qtd+Pjsk716UhF9yVOSLNtW/nrtfsgnXSVIDvVGzgi3euXYRFUpfSgc9LHxyd4J33M",
-	"T0jSWECkdTTDmDz41cRsN3ky58kkI6pGrc0cmfPH9Hp9mvMXtaZ783F5t80v6/U6PctXIdxwGcJLr0NY",
-	"qT7iSc+RTDKAFsewt/V9bkWlK/N9ikVaXVNmylygiJBXAm8BvyuHZh/AoUYXiaa3k0wbpgmRkEANyVKq",
-	"Kt08Zkb5XTvKBAdzaeJc7WXdL1kAKdgBEdJWa3/ndJx360rgEdnoSiSMjquViGP9tBCkuWmAJrzpbVAQ",
-	"9ILUUgqObcP6PNXpskT4hy3Ziv6vXfRPzBFdW9qHnpvJ3MeIAHKNcrYee03Z+jhvut6Zv14ZGlBW6sxt",
-	"zVktixOEE7EVfrfC76sK/DPQQVW8PQ15UsnVDyELQw7mAModOIU5xH3ySCSQHK65f5YUjRgaCAWCCc4b",
-	"ZW7ooZr3r/LlQFoEM2OxCJQ0MDjPZZ5feGjKXSw6b6qqayz9LqCOW0OMrUqUu5Z2du/dfn9wK2jv9/f2",
-	"2nfD/d32Pbqz194N9sJbbH9wm97ZrRhssTrHVQ0XYsAcnHhbQ61sBINYjhuVfq4KPOQVA+izgYRSdiu+",
-	"nciNvvwGprHoE10vjSVruUZcldNniRBpVn8rRr5O6pxh5sERIJEcuiQaaLJDoi2MFDjrSyXMR+cWuoJm",
-	"2XFAprNAzoG+24JQFziy+f1nxy2DZFYI7uwQDP+ylXSMWULfL4AuYqHmCHNfYlaTJDQMY6ZUCRmHWVxG",
-	"CIV1cEosLr01T9zG9S/OXLdr8VnDNjylfHW8z3HWcg2h1OlTOj08HxPKX3Nkz1bwq0FaigopQM8VqEcy",
-	"WiQeEkM9yqnHoQnyRmghoANtPAEDOubRzEZ6DfkZE5ZCuBC0itAIMsIJVyplIWHnEx4zgztmAOCayYjN",
-	"gJCokYyTdsTPWNjqkCdyCHHsICxNeQBIQUICAhlgY5XSET2hSxISmSZrUBKn9VqkpNDvSmjJG2eG3d7a",
-	"TW4tnuAl19ZcxXpcv8C/kduDfQFoOHiNZRTOteKKqAn4LEy2CYbnwW+mCeBoZFkgEHQIQKYF8tCkUUQU",
-	"wpopQG9nImRhHoAMAHXAuo24YRAe9nd2Fy/3IY4ReNSlrriZbN07flhsfrEGasNcx2+jxIDVhbdSw9tB",
-	"fw4tHSjIepXkCNHOK81ED+CxRYJCfMQbBrl1zkDUEz1xpH/vZkn4iBa7BlAsotojHXH9WAgK6jto7T6i",
-	"Mpr4/0WTEg58A2cTIl2vAgTBkaAUxBUxtdQqrBr49GpMOoGzIRD2Y+splNmSbHHXmqGu+tVH2KeOWQUz",
-	"1sIjLgLWeDPNMLBatcwwD7KWa8QGO32WBvJhQYGtFeaVWmG8F4vVKb4oFHgoc/gFlk5Y8mh+qHb52aL7",
-	"1IDNc4G3kPgDHrHQxzARJ3sKahUTmpgGJzTxSdNAMRvo5FsEk7SCSCpmf7yb12MpcxvC6btevyEsQE3H",
-	"4QOn7ZpX7Hpdh84kw3VmGa47zaoJwqnBw7bFHNm6Hq/TuP0hFA7Bs1hGMwtC5WqUkexMLySKbkbcrg5F",
-	"BGdY67Zf1TW/3AXfYoi87eII4oxUXq1KhJH7AJxpEzgHkZwSP4mpQIhenzQVY8SHo3ec/9zKw7ShxAW5",
-	"T/JOmGtubbVRJKeuycfmXqPUkxt87lUhg1zuMr+5yCCwNzWRQR44bdckGNeLDOJMMlxnllcm/pgCxlv6",
-	"uEUJeXsFp/vhGZZYW0d2uplXP60ECcmJNkRDSStVeURGYWac8wijwSgn+UImzCPTkSRjGkKhY4AHGTGx",
-	"xJr26GyjBM8rFsoeZWuymhJBWz3+dWmR27FaWLuhyIirRMazbW7Eu2ENovMbu+yiZmVAq63nWZM3xoJe",
-	"LGm60oqez/GVWdLn1uiqjdr29a5he/kwpiOpGBjwuALcbRSEW1CrCOpRVQzNPr8s7PbbYFi3y1XPuF5o",
-	"vQYtnuu3zMjuFOXdGtqvg7TOFUsuNba75CSjq/mPtYzuWb3X3PBuqq4vtb3bNtb8firkFGrIzpcv9Gyx",
-	"Qvt7AftswUa/UDu91FZvB33N9no7jLo2+7n2G9zca7bdF4cRrjvjcJMpV09Wn2HmFBDfmvO35vzrjVWH",
-	"gpsOUa2iywsybw3jvnvKFw38G1PEK9QnszHUJgtXSQ8uTwa2Rv93QTQyhv9VV/CyDgD7roITgIrwpoyz",
-	"6qiLKOWv1jFwaSLwBjsH7NzqOgjm2m9AaK7ZUVAcRrjujK9U1sqcBlsau3UcvAuOAxkTFvJkHVnNGOCq",
-	"zZNaJzcAR7ZtlZ3SQX95/JA0pyMOZd1JoNUkzRigASQnfP7544dnd1udnjD12bEufF6iHRKFTC11LkjE",
-	"sdjqq7d92knWM31my7ciIf0o7WPMrs2lAnicQj74N3/4+xUmwx8VbIVjev6EiaE+BxaCPPu7doBwtpV5",
-	"rcKEDosD+tUv/+Dl3/z7l3/7n1/+8m+qUrHpsGpst3c2ycKGYhBLrMGPzmmQEDgyBE8KaY41IwboQ0LJ",
-	"KZuxEMAND3CdsRFPFIsGIJQAGIFBQuSCBBGjcas4891b7+/u3dq/fefu+1XR2noEVVO/tbfJ1N8Gg645",
-	"NvXsuW7jNbh2sdsya649xFtj7vVoLAVSWW7Ldehjxoay3+ogJtnWCzxHE/oOAWrm60tpYFBRXNUKiUlG",
-	"H9MZ0UJANEOcER76PdE0/IcoidoKNYY35FWamAwGEReMnDI2wfJHHKBYk9mB4WdiCBmq51zBv/WLMV2u",
-	"JwxRNYlvvqNdtD9mM9+gtVpNKlaJ0YM8YuGWeVKuEhlLsVmUazYUm1HUtRMXm69PEa7ZSlwYRbjmdMMN",
-	"5ltpEjJH1I5oayDeGojfMIYwjXnCGlWQVEFOvsqYwrxqsh4Kq+UXWRiTHmhMA4h+8khC1anyyCSiqATo",
-	"7YkpT1BahC9oTQWd9ArF/55AgZMqkshxXyVSMNUhz/QXfBZTxb6raYxPmlisHCFeHRR9GIs/tzw+YHW3",
-	"9Hd7wj67oeawtrgi8IUQhzIdsZiR5tPHT5+QmA9HCUkkNEhj1uoaBAf0gvZZIMesJ6iQYjbmCuo42dHD",
-	"EAsANIbTAX7444eqCl52Y9bjGOPmRHo9vblZu3M1awqLVRVUAUtUEMdNIZlGd0AjxbxNIiyKJr5vPRLu",
-	"67QJfTsJpEHnlTFe+dWU0lviWLPCAXk6T0/USE6FlqcHaRThhU8kFhWJWJxZ7BNJFIOwz6YmFHIqQOQ1",
-	"ddPB4JIZWTw0qyhvKdkDi0rrAG83UWkw0nQWaqwDGcKgqUUv4GVJztUpvrWlvqsU9y4r5m0dgO+AOm38",
-	"f6vowfoFho1erdUm0vz+0WefktKKwx6B1lT1hD9/W/yWUcRds6uMjalVK+DoOiQ+UI8THvoH+uYrxYdI",
-	"VLKJ9URe960oytEoMlWIUbwxNR6h1r5+qzEJEJqY388TqHpc6Va8AkHmTfUqmqnVdSoWm69Pua7ZpVgY",
-	"RbjmdK9SMc/8iVuKvXUnfgvkVbxBGyr0N129fGn2UiCFSqMEXYgQjRtnWUzmlXM5Ekt9dY/d77464v8W",
-	"uHOcHahd3c5tv16NqGLPJX4d92Bsc6beDkrh7tnSzKnczsWL99ASjsLP9WL9c/LgkTOueOKBLqtFUAn1",
-	"i/WdoEFCMr9Mrh07JclyT1FPWFcRyTxFA/024xQK6CRJY9YhT7iAuH4/oepUy7X6m/4kouJEJWwCv1hL",
-	"WyJldMoTwhM2Vj2RKhaSAWOhcp+2U6Vvge5zymZtIUNGPn76WK3yBDkX7DUKtJeu22eGvEbJvmKPjSjQ",
-	"9Rfqszu1xoQ3m+rKLANnNFs30rYU8ttVi0kObQxXTvoq2Ei5CComahkqtjE0OPzihrJ5X4kkvcZITknE",
-	"T1mEuNYzmerf9eUaj5kISap6DdLc+eonf7K70zogPHEIvnU8Zfzh06dHmtSvovSfTtR9GMLbQueFHXBN",
-	"Kv/pXPv6hG+x57VQ+GzC9ae6ySRX0nY8qVs/1JbUXlkOmAAqRS39WVT2vXqE1xK/pXp/RiGbL//2X3/9",
-	"07/75k//4eW//KNWl0xiOeAR8xBRlzNFzEg9EsgzFmsJekgnyiPBKI0Fibk69SwoLhSvyiKhPWdCuVM8",
-	"ZgFAoPMx0/J+hzxOiKniNJ6kCUMUFBNdMEkTZQzcS91XT+2cr8+N5S77UsKUjbU+XXK6lJIl++2tUXTr",
-	"xnKjXfJbUd90qFh8xgPW1or2ctOhTTbDDhj20/z6L3728vd+/vWf/f3XP/+pCZqxqQtaazeO6zBlJKQJ",
-	"U15RdTfl71hwGnFl8tgshRgyoW8/5kCAlKc/GKeRibiJWd5CkxBbGC9bBs/8ZeiaxKcGZ6YOlTnCmT7V",
-	"K3N9hEY5o1hFa9wR1yc3xV7lFCeiYkttttTGoTYuHXAojv5Tyy4llCdkusNSNXHIlb4+xfB07AdWw0mq",
-	"RqQZM8GmNDJV2WZ61iRmYy70ofMAjoRGLE5Uq0PsO7kY9gQ1FRpsVq0ttXQq5FQYn6PCp+ajbomVvZ2d",
-	"DrlflulkZmaDEePCPMyb5MANwW9msTwnPPRbHsEMr9ip41mMZNQTD/RuiwQtrVndGaR8GAdfFvZjV+Ah",
-	"jON649xxLXBEMa1luHu42KU+aSvtfC2udZx5zdmuPcPlxeemND/q9myy8MA9nbqJ8bmDlru+qn49E8yn",
-	"Y2ayLQC9VdlfGYss0PnGgmKPR5FQpNaJqbplOaNlf/P8cGVM/iHLA7kctqRVZlN8lHWGHUIh9lymSQti",
-	"p8cyZjAQpshQkkQSnlRFom/IGqqF3G9jUPe38cx/LuL81If2FFWeePt6LoW62bfxleXC4OcTpUU4kk70",
-	"2d3d8XZ2dpxka0w4MbodFxDCYni4B39rLRT+BWgqxoqmpbDbOzs9AepnF3r1aQjaKJqlkJrB61GwGlAe",
-	"4d2DAWs9MpA2jx984qpDrMUGxtUTrmysyEBGkZxm0aE0OB3G+tR0yBETIVmMASVN/0Wvgc7tRpd80el0",
-	"nl/4LSLjuYjR87YITQ89E5jFhMUk4oK1zOupWMya7EKSZhJzrV3DrEwaJXrrMY8yZiqNkg55kKWNgsou",
-	"GAsXE3CMAXFmGvl2a8zjA+uq77OZNJZBDBWwkAemLjL7IQtKg9cfj/XOPM4P0AdwfK5VmuXzo6njhC50",
-	"WM8TvdC17Cw4g2x0Gy96jVMuwl6j28tUsl7D6zXYOVKUE44PH7z//s7O7t6tfXga0oT2Gt0XPcgKggbf",
-	"/OHv//r3/h94iqHHtmQ1PIWfdnuNi4uecL+Jp6L0i0/vt/d29u60d+C7c5/NtKPl40RIAnydfpnzrkks",
-	"wzRITgIZ4hAfPNbf22/fLzzOZvDyb3/35S//7p//1c9e/tu//ubP/us3f/7bv/qnv/zn/+Pf//d//Knu",
-	"9s3v/vS//+PvQld9u3BBY57wQI8tigRTyryYjXk6Pgn09vUa3fdv61HpB6ipngzgwAm9KnrhhEhpBD0B",
-	"O/NEy+DwBAa7c6u9t2OfJqnCPkHCzxgu9lym1nzuij9/bh4nbOxnRKJTUgevVM6G6/sq9CIgP4dAalZe",
-	"nw+ctvVvTrFX6exkmgRyDJlzMNM3XjbZKgFvUiRvebsiC1wM+NXiDaHIf+eiLayMVCE5GfS4FZG+4zFP",
-	"2tYYb7JGIpmh5hQRh8C6xkUQw9rQiLBzvaVdMqHKVjNHAxMA+8RKxj4mhiR8DHJ9MuJiCDm2AApzyicT",
-	"FnbIIxqMCBNJPAOcHpXBQxyQAdOSB09IMoplOsRwwsNHR8c9kfF+1SEPZBQxK76lieIhK8oPkPjmCBER",
-	"GyS6ZXnsskMQTSrPKsAhDCfOYfcmMTvjMlUQZXtAaF9hkWcDfpy167MhF4KLYVWqLa7jEkSinRogRA/k",
-	"eEzbiukpIAJbvlxa6RNBlIZ6mFEEK0X7ESOQtwyOVxx9AbOn6IS2x7jxXDeZRDJkWSZw6aTy7xdmBhxk",
-	"ZVoI7MiHjIX5ruvbPabnj7H/br4mNI7pTD9VyQyEnYGMxyVZ0Z/Qcz5Oxxa/SA4s/GLVvkQQFV6aAn1b",
-	"70lWSZaL5NZeA4anvwCPEUYK/8xBpOD+QqDJFWRQZou0OkEnb7pGbo7baRlokF3FN5tZ7tYY2fekYN8q",
-	"384KlrW0VVmAel0g1jplQsrbANpEqWsKzyvEA67JR3NXuKNmgC1uki6BUpKx4yuaT64EADj7OvL4Yc4P",
-	"uFBpjCx3pkCeJh9iAqlhITnnkOEsZ2UUPoM/SOumAgA/zJQDQYIDqhLqtkmXKCZCzY8z5CSDyQSoSq5H",
-	"y7qwAC3uIVOnbZRM2igxd0kq8J6b8HuLXGsZflNIcsZixaUg/XQ88YiQZMr6IylPW2UJo/rlLg/eNHf0",
-	"kVniNzt/lJfMdA0rwQY58OW9rzWd9HWn+pt8MQ8uqj2+c46hivO+yk+Eja026a0ZBbE5VNbrXkIDtXXd",
-	"i7bNh9hm/L6zGb/GAJCJD/2ZKzesJ8pYye1ykoyx4ZfKMRh1gi1GMgoZ1umiY4zQ88sstigyjFOVkBE9",
-	"0xoxE0QfHt2HDWTMSHN/ZwfdKFOuWAvQJpFgZ1GDJMbwRGuHMIE+WYix6215V8Sip7DO775QZOa5hkhk",
-	"emwkEGV9r0UcmtSb69oTrJ7VOyQIvf7F24pAWxFoKwJdSgSq6QIxYscG8s/GoCc0iKVSpaUX0BOSQ++B",
-	"mGGxuNRcaYbXUUdhwd62qpTCpWBZSuvIbgFatgAt3268lXoQKyWkaXXhvjngiIV8pKsAJLnSC3R9YBtX",
-	"gbGxTUd6N64lZCSth1kxZksFBb13TCT6FrCQpIrF3axUhUdiGTEP2LYHQQ/kxwBkLkISyYBG5bmEn7DG",
-	"pW/eeDW3+mQdBvVJZTYFikJbPvQ68QDydXeOr16j/NgKmfCBOSErRF0ry3LRppMJ4aIvz+sg+n1a+MSK",
-	"gBgAqE0FxN00ZYy41/qvFikMtSq+Art+C6r2u6tRS+r8dL7DGmAmi12XyJ1z+7S98K8Ra0mLk2LuvtmL",
-	"X/y9nAJg4j5cocrsiSOWKOLrNlh/X4qAHZAxxdr5PDEWbyxUkcf8a75WYp7+hMan7vk6xOv7WjGTruwi",
-	"rnUJN7yAVQzWHcdWgN3Uuvdu0QN9uQgtHA1i+OMKqiD1Xt3EPMNKSqCPHQjVZK+zY4Jm20HMQK6lkSLD",
-	"mIqENA8/fEDu3N2/R/7bX+939lvzZrACvKcrKCtTo+2j4+On5AOqeECa/n1ziGDEXfNznyp2Z7+J7zjh",
-	"Ydf8S7EgZknL98gkZgMWxyxsEaeMqG1vCpsWevk2rWog4zF6bogPhjwoYkeJmtCAOeGxKu0rlpgg6J6Y",
-	"T0JqmkjPLsTLYqtxq0PgOGSpXM5a3e7skeZiCpen97MnJrHsR2xMQpZQHqkS0vpYqZTB/hybfNF6frXz",
-	"9nQ6betZt9M4YiKQIcaDumRPZu+1dGAV7ftsoUd9AljWd0lWunW3NWESZgatV+F4y5dhjflvNPGqGdMg",
-	"YMqk67rS1rqTeCzOaMRDMDjXm0uhx5pTMjRwubeUa2UDvlGgIbc7e60u8c2jE9Pa9/KfgO7oH1KH55zg",
-	"hcSfM2cJtj3RSgLCAtt34E3vOOxtwxV9AJ9da0lNl6ta0wcLpFUzggE4pkgzm7FZn9ac9PDs2bP2fYcq",
-	"r5Iknj17VmiOQsXW91WDmxeYd85ZkagxEU5ksVZ4UZefRFS0AcVqqSKPOFeARGNhrgpxLkU/1CmbgSPq",
-	"0IGPIT64lXywW5Ur/U8jKg5hKHUUfiZoH86ijEnIFfzRwoFW1pLDLis1/ZKv4QIMALWLa/bMBI25rPqS",
-	"fd6oDXplO1y8maaDidmbWmaDp27jNWIfit2WmAty7LWtreC12wryxV/A2aoG9b8fAqK/7tYhTyF6jg4G",
-	"kFyvKQZPTL59DqK3iE+wJknBgBl7qK43Nd9en8fCxD/Wuj/Yev0LZPtdC0aynWrtWW4wwUp7BpviEdsC",
-	"3m+Ts6+RTmb1kDNaWUIqFySwtaoh6x4HBtSUJw48KRa9jxlRCY8iIidMwJ9TnozCmE5FoY5eRnG5FOsS",
-	"WBzOxgR2DQPstlzvtlzvVdxLU4Z3+b1cUnoXeMuat+R7LLn0Fbk6+f06uPKlOPI2POZNvlAIw7v8NpVm",
-	"/ByySUQDh5cRqvWD6UhGjDT9mJ1xxaXwyXfIbut1aQxmUK+Do11TqstbrIe8VRQPD1K4JX3btIm3uDIM",
-	"HOKaWoyF5amyIj91wDFL0xwguh/QgPozp/or4sx5AA8HDleneMNrT30oAJKsSnuwM76alIcSm/SksKRc",
-	"mbWqtEnD08Z6mWhH2Oli1RDANc1VhuJXjmMk2Jqff6K7rPz4dCSV0WcN3CHhCg6KFETGNrcXBghgJS68",
-	"VANRH2+1b+1WjNtCKIYpO8FXFWaRwS9BqfQaEFnFwYO+DiUE1hjtfvvWTsVoTTWCDUf69gc5YvZWPT9F",
-	"3nTdDM0aPgqzwVsPxfXm+lWm0Exy+pwxtQxcbp6vrU6bwXNXrv9vlj1/ldXBXne2cg7OsBV/3+3EmKUX",
-	"zdgH7PmvvmeIdK5unk748kgEWyDsRymNeDKDEtoWQ1QlVIQ0DsFPb6Q8/S8rDcozLIfAYi5DjzAajBBc",
-	"hCeqJxKtBCTdHG4cVgkacEF298hIprEiza9+96/IvZ3/fyuvOxgEbAJ1v7DpLRLSmWn4/u28YU8EkVQs",
-	"1E/+LbkLrfTDDJWO0OBUyCnkBGdv29s3H85r/xhAePM22w5+u9sTU4lR1fr1eYEzrD6OY4LBZ0XIs8KK",
-	"ODMYcLaSKh0OmcIgUJqwnnBm9enTI+yzv9PyiK2CBLEhBt+1+Z3d2wQCUBRAqXz89DEMV6YJAPQLOeYC",
-	"BOwRVcQ/o1HK/J7wRRpFfocAuIEiQ5Y4MvyAD9MYSrdlSdDmaSbHayEe18tNnDYyvDlpRoSnQgvwN5QF",
-	"v78Pe9klCTtPbgbqzIez9ODot0oJ+8cTfgivW5u2HzM6XielGZZiiULwIRzakM7sXcBDTprz6laWKtY6",
-	"ICa4FIBZb+3gqaVDWSZw7rV3qsTjQSzHlxOIn9CysXsIFqv4GSsOdcZUwuKQzsoHuvd+xUATudYwL892",
-	"T7PjsYrz5gepPvMt9rEHtoi3f8pmXkT7LPLgbnkiHTO4Dp5z+bxU8MRD8ufpD9GYKym8MUt6AqjhiV2I",
-	"k9290Ym+4d7uHnn5H//o6z//zy9/57f/+Rd/9vX//fOXf/Kzl7/802/+8F95O517t7z9O7e92zs7HtwY",
-	"/ZM3TJiXxCmEOVM+PrF08+RWiO/85o9/59f/6U/JLfL1n//Vyz/682/++Hfwbe97u3e8vfxV79+GdwHq",
-	"7xzkfC30eE2GkAxsq768HUKGS7TnZYyjEonAkTVM10VRI0PuqpQ3DjNsr4Ep12nNC1jxExke4pUZOmtJ",
-	"l8EsY1hEVBM2I22IUE5N94BPOBPJAfFpchJzdeqTQUSHKjdxoXFAyAxlDPhkrF/FQjJjSSlXssOuYk2l",
-	"nMOCmxVIcJHuJrKC5t569cyhdHiVHCJjZlqjWNPasyaX8F4Dq3/zjCxx8YitYm9zJ7I+j1voWOFuMbfj",
-	"7SDq30IafbisROoyYq1mIrgJJZlVOq4k1B/KGOlrjvZf7mcgNCG2XkTXFoSXcUgCmYokh3BMx2QswzSS",
-	"ZO9f3NnvCUN2UDV8n/Rnmjg3+3zYZiLkVLQ0YTr66H577/YdVDP9XqOX7uzcCngI/2Vd/NOgMOJvvYaf",
-	"sQYcCABOQk5FT5iS9CqHh4Q380SRWE6B0E1iecYIT4AvBFKcsXhYVq7qeyw5monggV3IFTzhPsE1yqps",
-	"kP4M6ghGEWkCa/NHVJ2MZcx8AmJYa2VRiaJ/d60iE1dQtdqZfE2adbTYZY0a1mWdyzEuTKtt3YI3OJzT",
-	"7lF5sRqHfulzNke82JkeSSXpug8WLRa3FRNJGxsTlcSMjlH6U2DGsVaTkCbUwwcl1E1TAcGm6sCpSAM1",
-	"9ATcXdUhj+AD3Z7oiTbxLWZslyg5ZqZkDtJNfKHFvm36+sOQw+q/uPDBakUjpgIWajJEEzKWKoH6hRMW",
-	"EwU++QP4xojROOkzmviAd5ug15Ts3TatgI6dMjbRxOycM4V1B4JIKguNG0ghkKrjK2OmWGLot0kBBlDf",
-	"MJYTII+GegG30TQrq2SAJXFMgdIB1omMmUpkzFoZVq9ZfabHBkVpkrmUScLOJzxm6gCINowNBX5KBjGz",
-	"tVYXqfARvFjTBtyG1Vg8oNXDoWjjqIrqPTzpkmyJe0JvU5e8uNBzMU/NHhafra80w9vM2mwlrNdJfvDY",
-	"WJuqkAlUMV1KdPSpX6LWQnFNvD4GKLpcWlJcBCwTmEgTri6QCY9IoY87CET6k7ldtyewfQvKnWLhL1v/",
-	"VOTVuPTllgLDadvkqb6mqUh45IoWXKF0gfRsQvVI8drm0hiNGZlwIZAS6d+nNGHxmManeaueIOiYHfBz",
-	"FnbIET1jhTJilmQAdpCEWS8Oo6NHet+dNF4HRSigenKVwB0RdKJGMvEIUwphDQplsLB/01jmvbyKrAfD",
-	"tLVbvcxD6dkcSyg642FMf+428IrwLS3NHwzVcnDH9LtHXJO62QHxs5GdwHtYwnySsChyKd5komeeQmol",
-	"TP0QRFRjlYiYXcO5Q9PUJJUqxYe4rjaSh0LUJZFoqDcnr0VoHPMzRqjSA/Qx9cFHcurr90jRJTJNTuTA",
-	"pFcfGFHZjENfqBjDQc2LDNi6gjGDjIV7yxXBQR3okyu1pKxHM5Ax40ORMw1EXd/f2QFh3JwLQJhPRlSQ",
-	"RI77KpGC6QHHTG85l8JDJkMFgMcTJK4Z5rqt15Y9Bp5PWExxuYADhcDd+1Sxln51NpBdhH8nFr1Bk2vi",
-	"j5Jkoro3b4JrK2TqtBOys5umjQIy0AZG2baSt99FDpnkS1LgkPqjGZOExXumP2sx5AWb4rmAccFqjmkU",
-	"AZr3rZ19PDj+40H7UylYG6JVfTLW/2H5VkApIa7g9Mb6EKL/ivxYJbAZwx/zid5C44hpPxKBDLkY+oRG",
-	"kZyqRaaqKcd6lfOMEBdRlRB7+nEZsup5c8TtiivmrbDSaAHBWGoWrGEfyWlGC0mgj7wm3lrkwSXoWqFO",
-	"+aSJFdrBLNbyQDiT/R9qYUXLaIadcJH3OCB+IKN0LJTv5UqnwyL8Pm6nr+U/3RBi9eBfHpmOOGjgZmNB",
-	"rqN9dPUN+CAZkUhLUM52z3GQ5oCzKLR1GWNgdSRmE8A9R2RDfsoIeDL0VU4IFF/sz+C/B3B2bphTaS2t",
-	"Q8qFgg+3OuQDmYxg0Wals8vVbM2sSCpCw2iwIex1ZXSdsROWVulrBNn5ZCIdQzWO7Bez4o3nGx0V+Nhv",
-	"IZWpF0aub6cJJa9hi4RbaC9h44o0cX1lD81raunhhQ7raeFzXevUD7xEvMqtsoS0Tw0BtcoUSlWQjjBH",
-	"LfWL3tV4md1lJ8Wwre8sVAzXa5lQHllrScbJXYYMGD6GKeccWe/pPXQE4KVVCRWBvmBFMTnLpzjhmp/s",
-	"7N67/f5g/164v7tz9/atnf5dTcft/yjVVxyDYrv7UP2TJ6CL6cNGgOGSzNSVXen1mXWjfhAWvqXSwIRL",
-	"FlBBhCSRFEMWkz4G0rCwa4ZcoSqjord3p8YJmQxjGrJDZ/jvmBoGKkpOt5dqX2pUjYB2X597qDwM3FQf",
-	"UzkYQHz7OMWyAMoEJ0kBvF1OtQwsGOnTMGtjdKkB5ZEyeU9JMOr0xCOwr2TNrJBAranEt49OeOgfgAFk",
-	"EtEZc17djKQTAuWRUx5FmgVPJq2eiI36yMFQBXJrDIVEyioPmYrLdhBA9LSEe2IkY19L7lOqyJiGjEjR",
-	"7YkBFqG01FJfZMGQ1YN2NmYx1DkmKC447fqav+uGSlOImCkZnaHtGsHVMh3shsKcs6axvcmpVlXMh1Ua",
-	"jLQIaspAaJncpJrRsA0j0IINhCYd4H+xvx15FyVLqDEBVbSMsB+zgGkFBaSLlpc5G4yhy3wdv4TZJYSL",
-	"nvADkxKj/E4uQo/pDC+xMKYn/wFS1kxi7oI8hPhUWtzyy0RnNaoUnV8nPAYKBWpUFxbuaK79uiKB2/Na",
-	"ktPyCa8lBTkdNplytRT0lMXt7PbjbX7jHRJvCbDFlncaSpNxuVo8ND4P+zdf5CT74uYLPNCWc1wsN3JC",
-	"ALrm2CMqwgjrrB+eP/zghkJoUM30LKpd07d/scPzvNK73+qSUAbpGHwymk2LAhfJWE9ukgRvHgS8kqYf",
-	"TRFgMPRbhVy1wpMOeUqx8k9PZJX87aLfUFo5t6/0D4gc8wTZnKM862l2yH0jToykZiPsnAZJNCM+FI/3",
-	"eyKfyHTEI0bGEhjNmHJBmmi4wxQ8zYtGdDJhQuWpSIzAe1oeGbApM2ZS44NiIvR6ArV/DvbDmMFSa+lg",
-	"omB4WhLoiZ64ny2onppeBt0lN0S3IzkkSp9nrSKZCvk0MbaFgrExkJMZGVGw+mLnLri6jHXwhiIRTTQN",
-	"x4dgpsodW+jNAANiP5bpcJQYx5EpfsmFMSbb7/VEX8rTCuOmsT2qzJzkGS+XreeIK4UTNuansTxjHklG",
-	"+uPuwBUJeQimD2sh1QPX3+YJkWnSIQ+zrYTxT/V6o90UTGhQpLs4dOPMk2Mwj2a6kiL+i16Dh71Gl/Qa",
-	"X/3kF72GR3qNE/My/TOwO79L3Gm36ZTOnLmLkNAo6gkITMA56OOYxWffUPhvPWMoeYk7bh5hyj8sLkhE",
-	"+eDMQsko7AmM7c5N5eY07e/sGrO14wtMJIkZOuJ4Ylx2Wl7c37vjeE5dYRBPa9Fky1VP6F1APYk0McMS",
-	"RTn4j8qa7rTg9bs7xC8zuzofzclDQIV+v6OQafGBixQgDVcqt15mUjZ3lGbGYy2ho0fTsfdCTRA3PAZD",
-	"EA3VwzepIAYVotTEenge9rODt7a0qHvnhLWO5Un3WLRuLdL4wp3K17fMkgt00g0G3N3bf//erYpk1WlS",
-	"HgfIRXJnv+E1xlzwcTpudHMbLwRFYc3r0qHysGSkxfBEY33Ybe8Nbt9u36V399vvB7dut/fD2+zO4C59",
-	"v3+vKnCRh0sM0TUCLT+h53pClurKQc78qjN6x7zC5gnfdBft1p5eNPxGo3sbbOPZGu6Wr+Frt05qqWMt",
-	"6+ThfIc1YhsXu5ZYJzMbgbMZ71jM+nqRRVt5utFtAMMy1svLC9FHWWhJpSjtA/FEd/dv+suEaarciCYU",
-	"tJQxA/ljphQdMh9/1qKJG1jUa2SHXMseX3Q6nedaIMmJpf75RafTubjwtSjmz98h34m8h0/0BFBdH4Mv",
-	"o2lSCMa0sZkwIfSi2S+1coERKCbxe43DR0c/+PRBr1EMPQJne5wai5hep54AfmpMdy6tJ/dtdJGcMGGc",
-	"nzJNiP+EqqQNYUHtxw99QDWGmWiuD/IDGnB7okRgaKGx1vjWfBymn3vk9GaT6YgmYDG0WgvqAc5EptSI",
-	"PCamiYWZkUo4cluuSWBsR5JpQFpAhWmhVTEP27K5d3OTtBNQ1upME3swCov2kY1vQvPY0dEj+DQerGOt",
-	"ObkhWzauC+fXdCaYDUmVhGu1YK7md7uG4NRG6XwuymEKiRiKJZeSRMGGOi93amlfS71VAWQgTG1otnuF",
-	"gpgj3YABFFUsY/UMPYwPoMIGksk0DpizJUU5CEWz7jriEHrDcuGkcNiqRKO9zeKNV8TlYaRdTjD0EeFh",
-	"l6wxqyxcr0gUv7AKW6+WqNhreAV9DtS5594cSd3gnZqSWgH64lsQUbh+It5WTnHlFLPNVyCuLHOtodFP",
-	"jWoY/bom60JOjcUsJ9s3IIg643MmhY+KEBmBtQHArzwhVKl0rLV2oXk1Qg+4/VsdciinigwlSUZga0L4",
-	"XZrwMxyuloOwwEDTf/rZ0TEpeBL9VtcEMrLIBr2FfDBgce6stWMwQ43xvTa4CoyLhSY3FPEzDxy1/kPF",
-	"LBc6IAteOIiLJM4C6K+csknSE01wyYWtVU65hJ4aH6DjIbuhMKJn0VPWE2A0PSAFL50bSdksDZacK0xh",
-	"ERB4wsaqhfvoONvQjarHkjCIZ0LXnhbV9OFgP0ppZCNLbZiePRnzzk4bQW5C5PKDhTOwVks5MOZB69oD",
-	"uAb70iYbT5IZskt9pFpgfZNTffqocZbCeuPm2jE4YseIogFRMSZMsoD9kmbEINeaN8VskCoW9kSzMEw7",
-	"GM+1vBqZRm+icV9SxzRlTYnlFsSewIuRzRLFH+UaLvWQS+OQzV7cULmHmockZGhzxdBFkN6RQXtESRBA",
-	"k5hDYJ8aEWqc7jaYMZnygL1O0Q08cG+EDe11OnbRnlLfsXs4175oTZnH+TZHCegI2qj0Fa9nd1GjQznV",
-	"PHBMzx9jt0K8Jo1jOrsu93C+bGuZoSrdw3NhsA7VMRS3aOmru4p2B/Qy1lm2YMmHF8neFrd967C+bsFV",
-	"jZZLrJhqwiK8wpXWMyPrmZDrSEKW3bOsLwio4DmaxDKRgYyIGlFARZUx+pRGsRT8x6zZ8sFoNsmD3o0x",
-	"KhMno4jEqdD8S3MoJkKUEn0tcp3oxwxq8EJyDlaM17JKh/gJHzOV0PHE74mCU1YP+IZy0mqa1Kb1zLlq",
-	"IRMFIs1kcNryIEOZKgXJHfMDQLxO/VFgw09ZTBKAf0VJZCYCV9Q7MBITNuGKTGKmtHCdpTJCyY3Q72Zu",
-	"VMhXkIijaZi6yWeaG0m3JKGEhYbBywnkeegpW4en4wDOccbAudnX6q5Zujn3KHG8o0Z6Mn/p10P0Gxqu",
-	"FjeKnQdsoiUmqZj1JWZz0pJ8yLS8CyVJjdjPE8WiwYF+9UKU/cJGWE9ZTHZaBb81ZlumiPnpd80zzGCx",
-	"Er7xcDcBiSPMMjbt2ORU2DGZ6YJ0pmehB8cTRynIpE8j3oKm0sJBGDHRHPbHD8E7bGVHu316UeWguJu5",
-	"N7xQWtVAw5t+MSvcRhLTqX1LFw1bkyhVcF1M3sNEa1+g6liHXsGf/OjouCeMdNj0LaCv7xH/qdFY8N8R",
-	"D2b6X4/zPC395zFVp/q/BtrmaUTh5wc25cv3esI/Rr1GCy/6oVvv2W+5CDR0zGxShQhN+oRzqmhi0kIU",
-	"6kbAwnFRvn/02acAheaZWrd4yfDU6B/M2cAfYkbGPIq4zevN49zZRAajnmgWF5kZN3oyYvpgT6VZXE0v",
-	"DEFRrQ75DM4b4uEAADRNWBuIlSlzA5dOK7iapOmlPyAijSKgFEbRE4yFxOfqM6DKNEK1xLcfxMBKPdu2",
-	"nm02jr4hOEBkvjTE58uShl/2xJftdhv+r1tmcQrkSzKgYx7NPMgQBO1E8xPokef6kS+dRDmryZ4YduRl",
-	"EH0nQzpRHglGaSwAMchCC3pE6Ad6VSDEyrzdQAx/ibaJFv7s5ATqR0Y9PtFS3wkPzcgg07DkqYeG+Yir",
-	"BBsaZfsElG3ypalIhIuQAxt+SVREzZudN8IX6FB5VnXDJoV0RvIlhuB+icqaP+ZDVKt80pxjodkjpHRc",
-	"DGSL0DBUxWgcc2NhN6F4kp6N6okmVTkfaVlq4jRFnGm757YjgX6WSnokFZDnlLGfrKwzQCAuUN86sR60",
-	"L02uZW5IyFizHnhJCiHo+UDYAbvDZRJw54HlCOmyhjzjKQ8dCtI4Bju+tKwZ/lXIZbFWAs0DVR5k1SJD",
-	"ljj5i1pF6An/q5/8oiI70WadwgN0p2Hcip0UafqpUHTADnWLh+ZXs1f6ncq43pwEhrJglvzc1MwcBAdH",
-	"LiAV/ByFxMEmctGS/MF6USeFw3G5AJQVer5zd+Bk1Ctckvda5RNafTc9JKSm1DZp+i96gBfWa3SJ8Eiv",
-	"gdeu6ArGywe/vTAtMHyt0+mg8cltortdPL/wWweu5RIcmjRS0vFqWqHB7CzcXrz1kNVg+ETBR5UPd9dz",
-	"BvtFr1ggv9cAh0s2qi+eX1SE02RrtCyjdKOU0quPlMk1n7XiZZ6Vd6sfNVP5ggp0HZPT9y5h67yzCrru",
-	"VmPtjFT8uaBnlIOYt55uX5BCy4NoqsrYzhE1f5Jn0Bj+ZRPcNTEzp09Toq9+8osLv5BkDBo+Vr3SYzAC",
-	"e0ynPZHpM0ia0H9mKdWYNP0TzEA0QviJhfEBeThDowb846HQUkHLxN/gi3tiKIFPVzijTLHrZjZUJy0N",
-	"dR5sAJotwuLADyW6OHrCjNzFTZZXFhwjpGgLyKpD4nhAKMG+mgxTQdg5V2At5CFBAUsZrXFe9NMDaM3r",
-	"q0YvA2kNZTf0NKH3TDm5jlaqsvHaMTMeg9A4vRDrwQSW564zfDv4J7Cnw2XmswNokjkK8qQ9veL63bD5",
-	"+zv3uvPmHgRu8lAnVpi5jypos6DV2q9l8+VablR27DVS0kgo8zx450C0THKoGuk9H1Ku5yvMfoT5wuRO",
-	"pbJgdIya4QrBXzCg2tZs0UcgNLVNebKg8dvXZRFM+uxkjkpKxlwpc0i4skc+88WB+4crQqOoLeO2cQB1",
-	"s/01ZrAkpkKhVuRZZxRNwHLT1CdREzZjK2t1ctOBs9/oSlOkmScKur7KQloh+CnzdjImXJzRiGeuSc8F",
-	"ncLbBacS1lOmCcopNHHHbSASVJY5yM4nLOaautLokP0QQroeh8p34cEAessQFmrlbScVftGLdVXCM2y7",
-	"i0EEiQy5JWxzobkaavDNEKKv1MXmCmL1HW3PSnttJoZdezbl/BJsIItulFlZ+YLyciiaEGnyaCjP25Ff",
-	"eQnABrAh3awTUubGi7ghNpkBMVO0u0ZYMpiGaoQcqQLfwXHPXALlYedejvKQ+efqQjsEjkPv0ngO94u2",
-	"9Iply9MRs8CExGbgV6xfh1iQkoUDupZusvVYXpvHck6rWeK5hHtZ7a8Ey29FlUYni9UPU3ZCE/911F2E",
-	"Edcqugijf2UVF5N8bUy5RXZF1Rb1uFfUWsSPhymAWM/VCQQ3agXO/fHune7OTndn53+uGGqduobgcNkI",
-	"/n5tOPu3oMag3opaFQaPbcP6QoXTZQlYFRyGLQzrtQDd59SotK5gYkiQJb74d7VN6QFYPBSSwfZIBvAG",
-	"E0jsJKQXCTJmo0NlXnS5GcNJTnThuy10bVqUZDojmolGCIAHnu3m558/fnh2t7VIT3Fg+jxeLzqMngiO",
-	"pdZ9M03Xu3FZpytRYHY3nmG4xhTDNedYaSTHt8GB2Rh9zms8kTjDVe2zdm98hce3I17v3YLaRypG4TCW",
-	"EFFXhF1dk9We6IViGBsRtaurxwqTq3PRr+iGX+pmb+uwvuVSCRZhrbhQ+hIkwahELDFWWexJMMenDY2J",
-	"YmMqEh6oVpf4qOl0SSgFRFQhAo4iPPHyh8bq78M/9LOeyFKLDTfVnxJStDEO3NcNTxAA3CfN/Z2dLFda",
-	"CtZyXp3IUPokZhIgi3ji9YTVTUnM9PUI08iOJ4te8p0wQUYSHpyiQ8ufj3jyTViOk0TUE6liIUpWmQTm",
-	"GFnIQFaAVaNucynqs755uQ4qsEEEvrSchhOsRdtM0/UoXNbpWgzN+QzDNaZ4VXKa8bhtqfnlkir2aghp",
-	"kJYecr34H1Iemels5bvLy3cZQJqm7wRKjFkSvVrqQyJ8M0tQKjdguqS6YLJUARM05hII/SmbZRWmFWNk",
-	"kvYjboLn2VhBxutBVksag8UYCWM6wEBpErOEx1nzJqLnGQgOE5/RqjBS5pHbK52nYPrDT2ARUq6yeVTa",
-	"Hs3z2tbHI9uhyvZolmSA3z/lIqz6tn5W3+qJC/Gx7lPv0wlHx3Bp5U7O4nU/fczL8bqcT1tzL7jGK+29",
-	"+LT2559g83pfxqzuJp7FA0zA0GdySmdYHd3PDq/fuiqDNK6Pa5N+B+y2+cWrZ76da78GH1/oucyY61Ks",
-	"rVH3dfIjtNi66++yH/y9ju228A6M6gNWcWD5CqQ6STKmpwAaccYV70cshxI3CUlGEwLrLNx3H+LtK42z",
-	"+TG7ZhttPpC6ptqFHhvdrms23M4PJFx/3uFmE6+aMkCP6KO3NeVuTblvhinXIY2l1LVMvK9h3HVe28Vk",
-	"IQR8ziX5mGk6KwU600zJBsCw0xcEfwWhqtxIfAnieoW2YmcUa9CWqyUq7lpvTQ/iXYwfMlbiVXd1pb04",
-	"v15yMC8XVRiRTRkVhWWAFWM2jbzkJmON0PwjXOWt1pWhjDX2Cq75G2yUzWdX1za70GMjUnLNltr5gYTr",
-	"z/uKBTMW8sSYi7YkdGu9fRt5xKOQzzOJGwoJ8XqC3U1Ds6uhHJ8aou4yFFCrMaHMcIOmb//pk++Q3daB",
-	"1q1jRgPMVQKmgrUXeIzJRpCOTczbNZ+hmqfYQOqMp1AiZFtO1uUo5r1vB0t5+8XSos1+S1Wvgaq+a3Wq",
-	"0Fh3GaX1ZsxEyOIVlancg4tOI0CPj2jARgAJokjTf2HDPzuCjtmF7xH/BZYl7CA+jv7pq5/8okUGWKFx",
-	"LmgUIEwM5A3gt7IMrsg0uZEnJC5Ss0OYyBURs7LKpGaYgLUJ2CMDGZfVQ7kVtPf7e3vtu+H+bvse3dlr",
-	"7wZ74S22P7hN7+xWFufG159AYZQaOYFpysNGjUIp921pSJuDme1S+dDvhLdute+y23ttem/3Vnuvfysw",
-	"yU9VQ8f3n8xVdFl7oOhksluOS8zF8MAWBVcW1xYZ+VW7tq6gHAsMmYXHazCbw5I+axRlKe1docJgU8N7",
-	"tsaNNxnOEcnLJcl6wmNWLbE+48kojOlUZVcKAQaMGNrkCYkYPcsSoyYjqHJmSoNlwinIsCoTcVWGs12U",
-	"WoeUC4s3yBPSp8HpusLqIUxoK6u+HlnVDRfZSqpbSfXSFE0fp8tRNJMerGqKqjlJQnQW/SZP6+NMJQh2",
-	"tjLc6dC+4hWSmuuNK7EzXDe+pNBvI8Iz94Yl8SbZRm6lljc/OGXB3BY7d6jytk9ZfyTl6fKrnSUTmtZE",
-	"pf2sjSJNGkVGeRg7vtIWyBnPTBf9DpRRoHSJby37WYkt37SESkw+4mPZ0vfI3HrChzjMh0ydto/4UNAk",
-	"jVmXJN/FKm2p4OfEgMpivTbvbNc8G7Fz8tEn9x+0jz66v3f7TlOxIGaJRxLyHdJrdHoN8h34ZMsUeuuQ",
-	"32IxH8wQF0nZj9nBBhJQJBJId4ZcBhpzlZVL/SELELIakGyUi915m4y5SBOmOuQhi/gZizlTPYHl/LEQ",
-	"BXyDneMZ4TQCoU0OBrC2e/tkJNNYOQ4ug85kYYcU2Ts/t4Vm8aeeCBkNEn4GQUgAAeHsoB5JmNoSrwYj",
-	"Aosu+Tz0l4uLtvqdb09Sd0wFlO5D/ORSSv/Mnrr1E/BfO8028zpyFqwWzX5W0W8N2JjKNyyh2YWruY0R",
-	"vJYUq7mrUJr9XUpKHUqdEWY3qFATUU0M4GDCDdX/ePGbhpZ2NAX7jZtpHF1Uq58ZCTUkeZ4akM8Pn+Ql",
-	"JeEjHXIfCxXtnZ+TH6U8OIWQd2Ex3k0ZoybAoQkkklyQ3R1LjVuEK0vespdp8pRIklOmRcK0QDxCJJku",
-	"q1gVGO9fFXuI6bTIIgpWvOS7u3fv7u3v7+/v7Oj33t67fZe+f+ceu8sC1mchvbVHBwN6Zy8IA3prQG/v",
-	"BjS8y+7epTvs9p3B4PatO+FOwN5nuzvvh+/3w6pqhSUccKnVcqXxL6+wp5t2Vn/XrvpaRAw6obdzcQiP",
-	"H1rbo9nfGWlasDdASB5TkdKIxMw+P5jjUYhJKGTSqjEBw3dnaxlNL4e95p7XmowDG6/NLWy36kqKtcMo",
-	"iv0PTYFO0tQXf+/8vOXiPpXZMYxUkhevn1KRKFPpt7tIeKDKlyUGYWee+BZo6H1TH9SzR4aFWfE1fGcf",
-	"Nr+EnJasTR6eXZSL9Dy07Ad1fZEm+IaUpbGw5e5s+oVdw63cu5V7/z/2rqY3jhoM/xVrL2ykmU26DapI",
-	"TlVQ1QoaBXLoCYE79syO4rWntqdthDihShUCVUKIE5dWAnECDkgR4vds6M9Afu352rXT7G5goZnbJtrx",
-	"7Pjjed6xn/d9QkJ8N9ibFeF7QtpLivEfBK9cK6zdrDg/2B1k9f4gV9EhJNQjHdisD4Xt2u7l/L2c///w",
-	"FnRc0bThbRsTBPi6u1NVC/5tuWeP36OrED0P9/uooBycp0hNQEDMCeYJZczpgnvi7om7Q9x2Pq1K3Esc",
-	"fYYPMnd9rqac7pvY2hFd74J5nY/8VkJgO7ER9u5FhbaigmlWnZhkWNXgaeKS/jigR1fqzZ9bF1r/kT3+",
-	"VUL/9WL+ywT7vSCEX2fEtrl3y8D1JZLwnPWlM8oN5d5FiI6yESoweJfk2hWwARiheyjFTNHPeojvIT6U",
-	"PvkvBNAbSp30sMclUygfBK9ci0k2m1L5nybT2o+0J9U+y/KaRA2W7JcKHHx7btvNtllQLdYQXHWiu7hV",
-	"bVXtWGs6LbSaE4b2AUQfQFwkGWs64OpyzKCSXmtPeFXfFsrLqVlHbpt5EFVylc4flAyiQWqB8JNVjFI2",
-	"p4GrhBPL6N861yxN6XNXX6B7a8avFyu/PSo50l7uy/PU9ueVYOhTm5nl/gyr4z4qaVnVEnCXvuMkKy6X",
-	"aghWtw3WRUiJGk8VIi1czPtNz57QCm9GXVfI2FKkXRGnLUrqfEnHu7fih2NK41s3d0j83rspjckOvZGO",
-	"d27e2B3XSccF1pOWC1izotZNl15F89LhsfF6PLYsh63OX6HX0aozI/TIAA/pT/GuJ9nVgABu5k5g69Uu",
-	"vjktCMw9Q/7KzvoTyhHAZ2VjXSKScurEoaVkg73BNiw49xvmm7pLMdMTa02dc6rAeFzLPFE1X5llKXEC",
-	"R4CUpSN0KJCZfwbP7RIdNaAiCjXw1SXIcq4ipMUJ2H+kkqqJo5fHToMEhFAqKl3FRuhxNB7tOC+zODGs",
-	"DxyiUCYxt+UcmyFy19U5Tjl8W5+2fp352YHaFGCvJtK6tIOKLObXalTbblS/+qJCSC1xrtFw9sur8+dn",
-	"f3335+zLF1ujxYIUvi65x1UpMU9oyx+cCUxs4XpIKDffsF6cpwrKg9sOqzzEm0rCc3UkTJC1eMNj+Kwi",
-	"VDuiqAilTDxJJli6CvfmTR5qaqLh7OzH2bOz2dfPtqCbKYZDBPk4T2hdjr6plg9w5GzjbUEVPbFZz1Wp",
-	"dpev5vldrtGCYa7Q8PyHb2ZfvTz//o/zl8+36jlIaMKwtBb1YI5uJ35GuWFjOn83aMtzr6PGPQ8r568J",
-	"DbmU/eQCs4L2w4BLQaDGieCqZNpOaUZJRiUazr79+fWvr2Yvfnv9+0/2oQ6PjqsIp9WwmczSeruH2zdD",
-	"lHONngh5Ysav0Q0ef3gbJUwkJ+026wt8LR4wnE8RViq3Xspvast83duxpZrE1erOcqVtjISGdw7u76Pb",
-	"R4emn6Uoswm6c3C/vUYI2KiHnjbnMS4KlPOH4um+dYJFkk5zW9yBKYEY5kShCZXtAeJC56kDJ1/T71Om",
-	"MRRfsOp1bmdWIYUWiWAwQqYTOha75p8fPzUfCC50d+DAbzc4t+NHJWa5PkUfHN1rcLV+DkkNlLRas//w",
-	"okYVSWlUFopW6xY8dBNJrfO/2xtHKXUFgrxoMjftMhnsLXiJmUsVnYPeCNT1Vbjfejdp3aVmv8U73AVQ",
-	"S1ODAwAp9QzaQzhJRMkNWGmKpypquwVbZlDgbg3rIedZTPCpAWvKCZZt7DftBqYZLkmuEROZYYCCSiU4",
-	"ZjHBGgPe2k52iSwdOiGwLfPF3wEAAP//",
+	"sximoH/3egLCo/yTkEUsYWGXgFXLPyB48eW4rxJNdvwXvQYPe40u6TW++skveg2P9Br2Lf2zHvqFj1Bu",
+	"2YDViE703egJsAg6w2rCRMyAfOMy88mOR/xJzMc0nn3MZj7xeeh74CgBrEx9yxIylioht+70RDCiMQ0S",
+	"Fis0LEswAzl+mAQIs1kUZwla3Z7oiS/dAX1ZWKIve+LLdrsN/9cNM8Ag5ZMviW8DfnyCT/PoMP3URq/l",
+	"T02WBz7UPMw+KpTz14+dKoS2TULVKT48purU/moyUTVvNq+aUlJPI5q9mnvkcdj2z6xrJwHNfCKXzGyj",
+	"YtkG3ciFrYZWPaG3HbYU8KjMKiI9ztcYqwXHIMj2hD5SZuP1AdrRJyrfezxq+sjp3/V9wl/wSuGv+U7r",
+	"Z9kJfeG2x5OD7TPDp350686FR776yS/mjsYN5RygC/2WveP6pS/wG88v/J5ompLvNxOmkpvxedhvYxed",
+	"8Q+VCbqDCY8xkRVsHwMesVaHYF3l7J5o5QOzf6jBuesJKBtpAkRYZP4JAzXl5eXAICll6wuvFBBtFUtU",
+	"fr28nvDzyArfI34eWuFn3AZvUZ5ghJ9flGPs7V9hkLVz5HpN4AWtqGeUpVVmfp2jrNmXqijr0zSKDo1f",
+	"rUyYBJquF8yOBiUbfWAr/CMZa1yqxhUZ6YXXyPovywCHKCdnCFy4zAlijeubxVx+skrszUflubOrXk01",
+	"OiyzADmsaBrzhOG5Ll9FqlQ6ZuEnVCWo5yJedRR9Nmh0v1hncs/LakXZ8w3mshwekvSpMunYOEIpChh4",
+	"tHDvOmhAnNpvZcOsP7i5lV7orGyNj5x88EXgxjivzmYzi+eLbHaJW2LWw3tPbIVZjzgxRnCrU83v9Xpw",
+	"MfRs9psxic1MOiGUpPUWzMCeSaiJPBO7lhem9UjGXjwyYorjcNqmNp4CfxR0YSuZGEiqmCQxFWoAj9Cd",
+	"0OZCEyaVg2B7JKCx1q3TYMQUaVqMvqy3Qi4QzBJjSYB8S0WjdUryOit24q5WbpC3y3WyUL33xK7VOmV8",
+	"8/U6yRYq/5ipJZmnkNjlMQWAM8RC+7ezGBAwBytxYleiVAs4gnN3hKyjvEJoYIVlSvCR3pMSrD7Is10S",
+	"EY4MKbDYSJU6f8TzOlr4pDZiyc4KfJCyUt8VQQ1m2oktUrMif60CaQTXpPT653JalWcRPbkF5MTm13/x",
+	"s5e/9/Ov/+zvv/75T1tFVbebJ6sYEE5VoBdES5BA/4Sceg5ep0k3zuGJDDGYK7ePOiwXk1TLG3iLy5Ik",
+	"ijLpikSJOlH8Dn6B0TQBRJKqfA6voGpGLRtezdqo2YBB19xg1CsyAAwOzcrhwu6eVAZO/xY+cAHAtOyI",
+	"5rz8NLifLDF9s4mqBmFSkFW1npSTwfJsHGiul//dTV2cKxdb3GS7I+tFUx/pwZdGU9snVq0zzKyQAyin",
+	"bhC1Caq2mYDlbCiimdi1sIkxI5RMZXw6iOQUyZkidEi5UAkoP0dP7pMgksGp6hLfuMIz41SYMqzPyBWJ",
+	"oAbAiOrfDdy2VaAgUBPSGulUyxd+33ghfSLBqigYRI1AxFHBHSbFSRLT4NRxw3sN+3b5bGciQEWg3L9q",
+	"iKuJHAxoFCEwQSAnrMydYWnvSmgh/d289cqif2WGqA9lrBVGxeLER44zhUQHND25Bf9cS8qiltrMzSce",
+	"8fXIMoOJl9lHvKIpxDPGD69o5vBcm4ZXtF54c3YK0LqzxJMkpmcsUlCKojCELjGpCvNVboy51mQseE7d",
+	"FjqZwAGBuiPjiVRMoWakJy6nwuaYdsh9B40bddryULgVELpZ4Z6VZF9O6pyMzyamVKAqo3cfOqPtziOG",
+	"GM0c0EV5QsDJs3h0TSHWwoqie8pS0UJpZ6vuew2ZJidysKSoSm2OhkNGJzOMw4gxqBXiF70sALVgnbgM",
+	"+XauKOyGVyTopRQ4oxEf0CQYlcKwKhakgMGN01A2YiT/nNbOonQMWLD4r66ds8/9grGbcNUT/gv3XTnp",
+	"Ejn5gj8nTbzxSFPlBOv96VPc8ggPu4SHX/DnnmWCXfuPL/jzCx+ukmdqyvQE9uRhHKhP+imPwOruo4XJ",
+	"7zpBwQD57g980/qLwXPyXWOJ+mLw/Av+3PcIOw/YBEYW46T0PCKutKTCBfHHXCkuhl8MnptID3MI9F0V",
+	"kqg0GGGXLTRb+6d+OxmZs1BcoRE6LnsCLwnx8b9fnOpxaNqgrzoTSWzQjeyUIBNApBh3eXXEG3tfFsJb",
+	"S7zSHUMMPtQXKMUVrMqXv2Gtkn3cKw9jfrMKBOC11ycSS8JOWJzduJxP5EsAhMLyCz+/AR04Kq01iKQq",
+	"3njlYUxp9v2C7LkmJpy++XCkaq38ChytpSv9IS6ukmNG8NqAex+hCiIanJocd+PQMpOWKicItsrNnM8s",
+	"X76yohYfgw/POpGwp8x+hlJVFMGZxkHVj5fM2cz8xKvYziH8no0Gb6WzneaaliE14J1tWt5ujhJ+yInm",
+	"srptjNHC0nRZmNMGLGl+gqtYlFrgSqr8kNZLUV1qCS6woznVwhCVapbEglOVjiuwTRXCzRWZUH1BdgUA",
+	"oJWg1se4KR3xUTomYxmmkSR7/+LOPsiuWggI+JhGxtmYCQNoeXif9GcJGiKHbSZCTgVYYY4+ut/eu32H",
+	"AOiB32tgeiUPMbmyi39aNxf81msA+0U+5xRhdCC9d9r3nr/Y9fZ2Ln5zZT6JBbvTE121d1WBwE9Z3HZ2",
+	"LTDNc1JQlOagCjAGuS7jaxvnmBSO2wJtfJCNDkWbzPulRYamYszc+uxJBf+oCho2Jjgl7ZW0n9N0z0DL",
+	"r9gS7NkrrEXl3hTkgAUj7LyVrWDVtk5psBwbF7STz90oFKW02KMQweda6lzTtJqDJYWYZtcBXKnWOoIE",
+	"FBGdGUfPqrikrL68CXl3fsnTMZbrqfPrmjPhBXq44EzCqGZ9CW8oI6xgpK2eTpcUSyzNqbK51AI2BAVa",
+	"EEp7ZlE+SY3PoVTbl4MBmLyNZJRI8NyUpL70qWKrjXeOWqOVqzEN0f+1YzzGqkp7rEdJr9PagEiXri+c",
+	"ZiY90qQQfgQPUJ3D+bY8oAlhtWWiKIRurIoTEwqwUF22OJxaGvvYnJiTJUVsAy3pCZIK/qOUkXw09t0D",
+	"jEGMrByeJV0+fkhilqSxsP4BGYNcqdIoATXGSo9OGNfyQhSXsDjMEU134l6V3ly4CFUU1V66Q5hXOYGX",
+	"aRLIcZZpYT/eJQjQAMnimF9wQPwxi4f6F1jMQArXQZMpFgBKjbETeBYPiJ/BDeTxciwKs4MrBenLZEQU",
+	"D7VkYbJtXE4Mhngtl4Qs9PL+lA8nuxAeMgXx30SSILWKpMJt9fGc+iYCxw4cf20d6Od6AfUcm6aQLajt",
+	"iMFApBMOckCAw0Kgt5alfcAuKOjXjl1Iv1phEyoPz8bpVSSgV0/SBPGbecGDpZ5G3AeLULlShM9qDS8H",
+	"k0dokFWX+Ni5qZ3yRHO9jOuRy+P5XXWUCvsxNHZlpxlro+aAGPpv3cAwi9aSPJLVSbuf4f0qBKnixQIH",
+	"gR4BRlzD18Fzjiew4TX0ibpaY5+73JfBmS7SqCWp24bGlSrYgJGW2SLs6iCrwxwulrBKMasaGs+xbqO1",
+	"igis06dlSBvuoQhPSNP/3qNjcvNsFxBFbk7SKPK9Crg7g6bnBDVa+3gWE2luvxsj6SoTTrkB2wIDNrKO",
+	"rFHdJmRNJrkhnSc2es7BDweLmyPZ6lYQbX9Asqllo7n5gocXNyfZ+C0H5Am4BPpSngLQtpkxgncYrU+v",
+	"zw1FADZFJYQphbVusfSTZa5jjLmbjMBVJMEsBnRdpnGghxtp8jnbogV+K9ACt8h/W+S/a0H+20LvvbnQ",
+	"e28G3t7mIHsgeqyIsrY4zI4Re96MkQSjskjBZ1C3Hxf/u+itVMbXrDu9oebdGqDNos2fKuKbpz6ZQuYh",
+	"xAtqvmy8UnEqkNXU8Jvq/vQvmeOktnvD9dmWMSL8YlVgOIaDy/GYJ2ZizVzacOyI5sxKUZBRWh3yaDxJ",
+	"jL4/v5Ke9ZGaDfBdoWy8wSRL57ccg8GQBWzVhWAaLbUZxQ0hGdIo6pAjegY1qMDkAwE4/oiqk7GMERoR",
+	"EpTKwcvseuHNYBVBRVlqwpw013Qy7/ppkSGOuEpkPGvpAdjOLWqEiTyHoWo5lCpiVJ0i3MUixoydV/Uw",
+	"9VPoQJGBjCI5JabUKVyAKU1YPKbxaXn3qA9C7fsqeo3xUUaoQFa6YQlde7y93PqdTa90a4rjq6Y5BSSm",
+	"ysSOoilVlYHngcG7EpEmVbDxBkCiCTqH//SzI1Qm8Gflt8DES8WMKKzcajb/888fP1zLvFdCB6zZShV9",
+	"mlm+NBh017qsmfW5EAy9u7OzqlxivljuiJfvURVfeMridmaBQFOjKgfYNwB6JWoSnKiTERdVks0kZgqR",
+	"QkwyapZwZTw5BbOnyR3hFi6PqdxEoCpMMjDuKlAUsJ9O9H11DA1rb5OxV67y4dqxlG3HMS0DyLqP1f/k",
+	"IMtN9ogFRXRxcctiujH7sLVRGjuZjiSRU7Psuqdi/nBB6zNROZvnt69TfdPC/15N9U1L01aI3rAJYBzV",
+	"AoYWRBGNZ3Nl6jXU97pKnXZpFe+HCJFcC71mZblTWGoEL8uOnMEygE0wlidaDpdWe/2XK+nwqSZ6gg4M",
+	"p0D8WJPByZN6PiF9Q0/0Da1mX9kdzj5sRLzi9MP2SAbwfLPqnq+txPcpn5xURQY9G82K98m5R1cE0DNX",
+	"WPUdqWm6rfg0hz8yd7VKC7hmqEdZJdcCuS+e1RU1XdfTufUhfADt1wYhFWzqXvZ1uPdnUwHYI8DAmxlY",
+	"iSmWE465UKCbtQ6IgeHNaqqjg68eIOZrY9bLC61fD4NzfOq3y3MX1+Fwl0sme1AeunBA5pIAMWiyHr9y",
+	"uES9jO+cXywE6NhHxePmY5KR39mUw9Si6Zepin9NFH/ZcV8IU3OJolMifxlBWlWELZMtrrsCG6hCbz9g",
+	"qCOJVIOFGrFWxrkg6PqWExlKvbMSKq0swwDVX/t8Eq7Pch7kMTBmME3w8rcnYKFRbExFwgPV6ub2M/BE",
+	"I3vtgk7ktzyQ5YpPzHh9m3JlVlERSoQUbQZ2T9/hwrqbmMkJQj3mHellwGcWwBCf44nXTxIenGKMX86D",
+	"soCKZA7qT+nLG1bgh5SztuMsaS7/QIZvqD+uXhWfq+Inn7JpnifZzFemVZ+p1JfVeSaqH9hdNMzF7BEY",
+	"eH274fWy/DcS6Nck1HajXxuZXiQDjJZDZWr5TFMAKAF+DRXAV6jAFciBi25hRsOl4IQghG6ks66GXLej",
+	"XHj1VatLZUqLLTBrFmRNlYHR8SVUBrsQc/AeG+/NJfZirbDTeRQeWuFR0MuzUoBhdPxmCDD6yr8DAkyh",
+	"YmBp3bQzwAdbgPwwTjfS/PXP/+BX/+WXv/5//92v/+nvyyzRS4CeR3QyYWIdglZVE4EmWek1RyDAsQdy",
+	"bHK+XbHLcSBm0D7WU1+AA3pe6nEYnCyjrTRZJw/cCSopKeFjS/aUm7HKFaXPBGuDxy3DyVl+XIB6mUIG",
+	"Zm6279JTI0+ZeEp5XHpiaBAAngPUP2l+/9lxK0vQnyu/gusk2FQRXuJZwo6qaq18/9mxFmgVE5BD4N9P",
+	"k5GM+Y9NqPgHjMYsJpjiBV2Yinrl3unziZZaT7goi4YbsIIn1p0fF0SxQIrF9LcaKM62XMs6Xy8u4ZV8",
+	"vmKBs9gAMYxYO1Vz364wq54ycZJXgiocjWhKZ4r4uDO+exnxp9UVggonYn4Cha8XtrR0pcsPdgFbvNzm",
+	"hA+NZueIlgdGBbK16CATV7HQ1FpSlqzre9YlvsHcUmj8x68oj/gG7hOCva0aoX8XMmTKBIazEAJqdJtB",
+	"JKfBiMbQpi/DGf6cME2/EqY65Fjzl1KkLsyy15fnRWZJ0+z5wvcWAb3dn8pq3V+Ysb1AJ2HI1SSisxPb",
+	"n0Ea79tKb1BcQN/2zCU7F44kwxKK+IEMDcSNnWCJxa5MEYEVW+zvUWjijGi+kPUr5EVyqjtY7cGvVE4e",
+	"GVQCRO2x272+nnk0YUENVDU4QyUinv75MqugO5hXnEo+r5zU01JcN+Xi2dV30xfA8uY3o5YCt0bJg+bL",
+	"v/url7/9dy//4Ldb5T75AmzvgVH+IDEnLwaAmmsV+tqmhRCuWZ+srV+fslmpvQwKFEbp0O3Qs5l0ExYT",
+	"rAZQpoG4Cdq0/eOd9r3n32n+D90v2ied59kPrfd+c5lQWWOxP9ZNNygSke38Kkg9zF3LakXoXcre3dwV",
+	"Xl2jIs/iR40jgfqbC0UrDsiO5m4RM1VSy8dUL5h6I5dzPTsSblJuSqqUrLWAPKExHcZ0MnIl7NUmrYQO",
+	"y1LgYsaIfrTcEkWHC/xqpeNiue0w4SyuuS7HfGnB0OMqTM0V4/u2uq01Fcu0puxQmx1xKpdY3w0cHMdl",
+	"7VQ5sRR/jlCsaV7KmdhlrEwOr/MshzAQHDEdJFdZt+f1ODxfAbcp3og3nPdsRG+3hPNVE8454rIuNVlW",
+	"D8mhBCsNqq4r5Y0wrDqi+DtgX81nc1gpg90vqxK2YF54Ywum1ZRt15Rpl3ymP6sIa4YSTdORLChaG7ml",
+	"YpborV5jRiqdsFixEGEVzPuvQmK358iU1fUwnH53A/tftd3ZLRIP1Sbxk7ViOJcRydIeV9+0hapw80Rw",
+	"7hDWvImraKP9oFq8jIsZrW8Q3cwozTtFPy8b+QLp81qCXdzNqnCYDnm6QJiV0YBRpTiwpMbpPpEkZhHU",
+	"y+BXKS5v5b53Re6rOuYfl3o3LSyJe2K7bs0P0vz1f/jLr//iP7z82c9bnhO81Pz63/zk6//rr77+L7/9",
+	"8mf/e8vLbbuk+fV/+l+++Xe///L//K9Qcdm1pVuXDPY/FyCd9QDlDPGl8lC1giVmMe1MXxpTA0c5cXJz",
+	"okeG76nvlUvkGxmHXvb1Y15WlN5AlBN9DpZ/tk8VD6BY45mtSKm5ZxTxIatwDH8OQDFV2Fbgp6aC8JCN",
+	"JxK8SAbAOeQF7Hqjduc6P9S/NHaT0g8/g2xTFknxIE9l3gTeMe/oWJNz29tFFWXtzwiq0k2MJNP/RPgr",
+	"agoiA8KNkyRdDviYf3d5Jnve7uEHmE6IKXfltc2H60zYmasW01RCx5MKHyAC+UVyeEPlib6eJv2QO00V",
+	"8QEXQA/QVHADNqr7vTRqeZbMm4/y+YoVXZKnO7egakT6shwOZ9PlrBh/nTHXPAVqVHkK2PmExXzMREKj",
+	"QwNj9Xg5PPe8vI0vEQe+Go75UsZl7J2YeLwy86cUJ9sKigVMOByLl107rMHUZwQibUtu1sXSVS7c8Urw",
+	"A4PDgJebC+Ku/g2FFxxPdGWMY9m64vTQ6Ogk6xfWdZ1SrDGdmkXrQm1SAuVTDc5CKdFZ3IeKoolmSyxw",
+	"noN4XHEC0CtG597orJEGVl2ksOzrr3Od5u9zCbNaVhPyGeuPpDx9aGq2lVPYrACeOXsYypVI+EOl/aw9",
+	"acYsiTlDxDLSp8GpHAxIKhIe2V5QJx9QHplaFvMhalqWKUsgv2+eECXJgNYvjTQ3RdPNxghY2WJs5LSF",
+	"pas54ke67bHuwb54stzni/uCEHP6KJmffbc/v3UFoFp2DepFsmq10mzr8qUFrmxarsrYWiN9tSIVZH4i",
+	"Vt6bMBFiQUPztPAH3Cg8vaWyn0rhblVa9BYiIqFMiEyTmtGJ+WWr/ITbqEavZY61+e/Yg+ucw8JUHU9a",
+	"doEXd75ww2pQI3tVS7Ek8qqc2GqNaFcIHDTHTCU0XusGhylGSZ2UcZqH5qFmzGMeRbxWQGCpZz5DUp3b",
+	"4JgKNZFxQqCBR/iAUDFbI6P7JJBhiRT30fHxU4ItijA3RSQKASBQdFFyhilVDKFKesasYGdUdtrFZa5x",
+	"VFaZD+1VZurNsxbO8+C331LoMpzypexnsYNTbAsp0Rtm5SAhXT+AfX2sdYeCU0DlUomUIYn5cJQslszK",
+	"x0aFkKkImCJN7tYZR5jpDKH9hmrZ6nC6mYPB7pEJi5UeItGjJmOqTll4QCiECWUlg4qwvpq1mOc4DFsx",
+	"lo6BS+jt8hy5zE6AA7Bbh3wIOCD+ex0jQfq2GxHNUMKAIFM7mQ1Q4aG/AweoTmTVPpJ4RpohC1OsNwzP",
+	"6sKAvFombCOq1xPhytisiY4uBJYUuCqc0FU37Lg8wju7WUZcn01YWUmMTq4yZD/lukP2U17Wx8Qd523M",
+	"D7a484lCScFJ6nC/kVXDLPstKwnp/uiMJqJ87PwNeAcZyES5LQ4X4cgRaJatVUGbQRgoYF4xTcpKuOjp",
+	"nZnFh5T7crJhQepgJ9AYl926ckS6Vx49uhSAAfwBzk+Lcd1Vqk1ZWHV2/FRx1uswx4IuNObChhSXBHcv",
+	"JThrysavI6AujaNyaeyIMBFOJBdJlsXE+JkBCMfVLk4h5jV8QGV0SA8h20DPnur1It5KLtolIt/K7uNr",
+	"vH7v7O243sNWOGdrHaKwPkJKGcW/8EoVZT4EBB/FgpiVqAL4e2mCRMySTNL27w+ZSB4yddo+4kNBkzRm",
+	"Pvnok/sPDrBwjBYUhZyujq8wH1xcmef1b0kOk1CcngWF4IqokZwKlOJGLGadipVfpVOVfV29QQrV3Al4",
+	"R5Qqd1aXByApPUFVERhb+vsW0t/FcyTjUy6GD2jEREgryvpNsVE7pDOtmUNL1NdnjMakCbmU+lbkdeX1",
+	"vTWvkZDOys6L/rnEaEZnRgsO+WDA4ryMySdShHT21U/+5MOY65GYUwYeN4tHWS83z0zhIS01r+g5la+D",
+	"flJuvKPnaLzbs0Ho5k93G6rsXvA9D5fjeZmXULEgjXkyO9LjNzmYkJZ7P01G+V8f2lF9/9lxY4FFuKnR",
+	"BUTbDIkCIJohUHMOxZmmyehmJIdc+FAIYF4Tmm8v4QX4FDoYYOHhUmM2cTbJUZJA9ZG8r8/snOYIsP6Z",
+	"7HV2jCeyHcQsRGhsRYYxNdXh834UaR5++IDcubt/j/y3v97v7Jti1SY5G2uUrZ2dPojkFC1RMIoH+SBA",
+	"QgjkxBiqoKpAN2Y0xJK8IdZRgFub1x8oNsh+7jiq9lwb+6vnFt4RITGFKQHHau79acw1V2ig6OQRlNzh",
+	"LRZTlUNHqAOrujgFQjpwkgDFO+vpkA25SqCWMDzIigSIRF/3rL/OXCHNwlSwhqBQaWQwriMWDhEv0NZ5",
+	"KLS3PxYa2BFhcE+hTQw1W4t9fPz0MczbGieIadSxJT6LI7SQbIYtqu6YCpCCGp/AP8plHvhCbmHuZMn3",
+	"n2tq35i7IAWqrH/ea1xcwI0YSBuTSAMQO9mYct0DnfD/Ee5uyNRpJ2RnFv2m28hkT7jVRpfDa6a6N28O",
+	"eTJK+51Ajm9mHeT/Wgx3yLszBfD6NDhlGPNGhQWPb2M9hbHs8wirUOFVVGlMRcBsmm3zV//wb77549/5",
+	"1S9/ibWxeiLDsM6KqzRf/u2//vqnf/fNn/7Dy3/5Ry0vC7CwR5s0v/6Ln738vZ9//Wd///XPf2oa2CAx",
+	"Ochz9fP8fL0dPZHn4rtZwl7VKfTy24j1HaEIiuZnQAFQqs6ZndcTAJZBo+xoKdL85h/+5lf/9Jdf/9Ef",
+	"//Pv/G8trBMHUQcJbUNcxiSWiQxkhNzulLGJysjyDWUAz/r6fKFY2RNQKQvpGCwvwL1g7UQ1U5C4bCkg",
+	"I8kolunQqWKpj5K+ip2e6Inf+A3yQAotSegzq39pk0fFQg4gdlsYABplIokiEcgiKVwh/+bZrt/BYq9c",
+	"kc+PP2y/f0Cy+CcQ8HqCEE2Nb926dU8LBp8fPzgAlo3in/+DH/zgB+1PPmk/fOgfQDCP/tWUAkXhRVmF",
+	"xYWDtolnuntzFg/IWAo2AxOuYVEsNvH4+oCMuZAxSYWmm80BEy09HFMJEoue+u+dBPoLvoe7THXvPqb/",
+	"BjOfNI3YQfwHn/7Ab3X0wr33nmYiei0xcrLz3nsE7o5y2GsBCTaSQ5CQoOxIKaNFqq7PLlnOo1zkDcuq",
+	"yGOHEaYKnQ+reaj+VrOCj8OAxigARsWzYeQ1iGz151i5nxXF0p0jh0SVs0Me0WBkAHMVYyqrVstjolVS",
+	"ffQ9wJOwAooFurqhvDkJRL+qPwCaLnzEbMyjOJaxeu89PGhQYAT36OYE605+54dKarlGn897+7fverbO",
+	"rW8KU/otcxKweKf64jngeOivYTlM05GCizkzQeiA6EGJSmhwSvS1A+T6gtvGjPCJplLvvQfbZBTMCR1y",
+	"YfYaohb9iI954pPm7lc/+ROt0ljhl9zeyTF8fEdptPEeepiTmJ1xmaJGjYV/sM3B3CtcVSqyONbHNjw2",
+	"mOkz/kyzXwWwOxMIn/WdBu2P2cwnI0ZDFldW1j1lM9JE5BE4H0CnAA4ZF50LsrdPRjKNVatQjAJ5Dgop",
+	"pIleYw8ciR7xHx3Toe8R/4nEvfZb0Jn+gn4Xx+QMNmkfwuBY2CVaZfXLivpq6ShVgPEMw0bqYLQUhpfH",
+	"lOIgkEczALUImu3v3ENXnoKFSOKZydnPp+K8qhIeRaTP4FswQxZ2dPem+AyeQ9K8fX7egnMtpOYfk6Rr",
+	"YGOyzkwEYiEOy117s62fTRI+5irhQV6mF3f4CCGGjFwYm6hPBSj5M9hxWGsskWogN4wdx7Ob+qNUJszx",
+	"DLYOEBqKJyBPwIF8PGh/QpNgBCfPf3r/+MFHegOffn5s3IoPHz15dPzI75D7ZMzVGIwRXOGauwu9u5dd",
+	"hxyywfo/oaRuKhKZBiNYUj35p+6dfO890vSBzerP8/AEWYf+Y8RolIxOhEyY8qGiERNBPJtAErb+iko8",
+	"44klqYhA28IFwAMNm6EYIzxBYQB9m6kw72jREw5IGvIkG90DOZ7ETCnDVQ6zHaCmvKR+aGfvD3/MJ74m",
+	"NP6PVRI65ULMgbihkJ3AhW0/EoEMuRj6pg77QXZu+jLkTNnjA6oSfsAkvWSvdsncJzuZIJGdlqxqlj4u",
+	"/1PbhDu3H4eWOpAmtSxJpaYElBRML4Y+1ZbHmmq1XAz1SvhaQu64rnNrm+oSSvoxo2B7MK5wRJoDBmPu",
+	"rWBTMqY/REJuutEDgd9BStBDyG8ptNWf2Wl1yH0wsDn10KAoti2PIQXr6n5ALsmYJISaEDkx0hQKHXgS",
+	"9AMovgyqFBMpCHLOdWvyoZBxVrMaTo9IxzB0fG8mUxJKpARCTvWaQfm8gJkobashTGgwYloKWNAOptNp",
+	"h8LjjoyHN8276uaTxw8efXr0qL3X2emMknHk5N04GsL9p48dDIZuY6ejv2HKQdIJb3Qbtzo7nVsNyMof",
+	"gZp8M5QB/GNYZli/L8hHx588Qa5lEelAtPZvmk47MzqOQDPP1vmx1t++x5KHumuoQIRrqPvf29mZy/NK",
+	"2HlyEyYFAel0PIFpoWT1/wtloFUzohugaIUPFv5mNHT/htXBHwoLhE9vOo/NL/MdaD7m/h2zUAZETVjQ",
+	"TuPou71GYQF6jUJn0Ljwy3x3N/MJWOsMhL7M2wsvyiJesj0BzfY2LmmZuS1b+ptaGo0FjUAYK5i0Gt0v",
+	"nju5bY1D2GEW6tXSlF1z1iCD6Oh+0ZAT1Xiue7iJ9PjHS44PGDDI3s6Oc40nsQRDWJwKdaBZEGiKGZMn",
+	"zFTJWzhPH5nPrTxSroz5QwPunJ2sF1kkakOeYiqgXfxlFkv8eNWO2Dlp5qFVs1exMU/4GRP6I1raLd+Q",
+	"sZYyltznT/C59eg8jeWYJSOWKqJvIWHnE6nAbWEyFkgTohAjqsVJiNVDtVmTA8V/rH+QadKX5ySiQ8/R",
+	"vIFf9Wf6qabLHvnqJ79olW6qGVJNOgEGgSKh+A3y0aMnT0lmQznRxPTEsFGtlCU0IjAN+1unJ36DHP/g",
+	"6aMVLwUy1ZvTE0ubvQhkyL7b0yPuNTy9njL8bq/xvUfHvcYF2d3Zuwt8YM0rbnbyVZwjZ9fH2eIvniWX",
+	"vFUeKD3UzyZMaFoBvIWEMkjHzHpNnPQcrvdrjA4nEWqmydH+YJeT0CHlAt2KC8fkMxwNQPmtdf/t8PMD",
+	"YybWxQH3hJZiuqCYaKbQJUV+kYsmXbLT2e3sbLKbdons4ryKbT2GmoHGwFS6o1DKvS61NlKr2byACvxn",
+	"vluQ1qAF9j5VNjQZt3bMh9YqARXpUZ5seeT2zi20lU25Yh3yRNKQ9GlERaBfjWVqowpLj8AhDv+y1B+5",
+	"DXq/cPA5J9iEMehhcU2Xyzb/EKvnb7jb+q1bq98ySbufC3pGOTq6lzN4M+AljORs9yaYydA0vURAXGZi",
+	"8zBkAIFNU6VnNmZg+jy0hTDAZgKtfRLLqITvP+Eqwa+A2BrTMUtYrCqjTvImAEP+OPyQRwlE8C8mLUQz",
+	"QgOg8soq5lxl49CMpvGjlEGVayO762eN2idD4k6UfjjkSu9UCO48JuDfrWw4Vd+3b5WRoMxdr7+4Ymke",
+	"YFhDjZZP+JhjwMvm1y6v2/V0SfV82/jm/azlRe1b6L6z6ETJQmTy9b3wGvt1ruQHNLTZwfDK7upXPhfU",
+	"GItZiC/VuMQfyrjPw5BBuMX+3r3VbxxL+QkVMzM6dRkiU2NSn8rkseXgelpFAlN0h3/x/GJOclUJEIBs",
+	"/R2iA7e/8fzCa0xkaVE1cJqqpe5ydMhMqFJTY2eCOC+E5ouHUuzxcF3Cg9+Fc7U25XFssB+zmbk9sE0f",
+	"GOTmdS9OHrq5+uqYtmtenuyti/Iki8wsNUPfro2eSOKUXSxQh93NJxmuM8tw3WlWTRDqDuLp1PNDsxgM",
+	"7dExHVZ1bZrdhDYXXsOau1e1z9rBaN5gQrRTgxA9kGIQcQxm2t+t8YmndBZJGh5L+YTGCBG+v3u7znxU",
+	"OpnIOGHhJyzk1EZ4vWPkEk82oQWSWUIxSwS1my94eFEprX0mWHbG16SG32PJZqTwKU1Gj8MrEyDq0Yar",
+	"IgqXJQhv+uXer3WQP5Qpgqu+Y/fseyxZfcnAVh6MqvE/0H8ITgFTy78aMQ3e4WJIfH3L0GejpZkTHvpk",
+	"LG14qR6ShQ4BV/qBURf0q0l+LqESO0sS9Ihm4k/MzuQpU+CJL1QlUeveeoxnvtzF99aWlmq8MQBX5VUI",
+	"VnnI9mqyYtquSVyyt65EsHoLqKbJuNpSzznqub4stVdDlooB0QCs9h8iDMZWDLsaMQz91uuJYYETxV9p",
+	"MQ/pTDnB++uE2ncRUzMgIxnp3437esoYRIVCz5qRhCSRheh/0vz1f/yXv/rH/7XVWZIiABFQfBPhcD6J",
+	"YYFblIfyl1RiNyEjUmB2tDXc7u3s3Sm3iZng/ZxwXTY34PKi6nQxpWMp+Z1fvfqEePHNcpLspIwkWRrF",
+	"1gb2eoXNpCKRpy5RufkCaonpgU7S0jzIRJGpSe6i+kZjuJtzxUmTWtLhgfmMIFnI2jiURJOKTLrU7yYS",
+	"ZMoK0kRilouw7DxgmAy2Ji05YombHFSDjoR0VqAUDU0q2jv32nt3rBV9QpORY0TX4ti8pFVKQEzLhSSu",
+	"12sADPL1eCzMxi8lJw/mX6hPT0pevRax1ZnzOtPdbKZVk4ST9a0XQreS5GVp/xEYGjIeHAJdW07xMcei",
+	"2pIHiQQ2E0MOiml3NgoSE81VaxOfa56+8MCMZV0DwDX4GPncoGu5Gx+XvVSfjlS8vsQJabZtK3+9dh+k",
+	"k64SZKd6A0eke/0yLIKqlB50Tvr4+ATvpI/5CUkaC4i0jmYYkwe/mpjtJk/mPJlkRNWotZkjc/6YXq9P",
+	"c/6i1nRvPi5/bfPLer1Oz/JVCDdchvDS6xBWqo940nMkkwygxTHsbX2fW1HpynyfYpFW15SZMhcoIuSV",
+	"wFvA78qh2QdwqNFFountJNOGaUIkJFBDspSqSjePmVF+144ywcFcmjhXe1n3SxZACnZAhLTV2t85Hefd",
+	"uhJ4RDa6Egmj42ol4lg/LQRpbhqgCT29DQqCXpBaSsGxbVifpzqvLBH+YUu2ov9rF/0Tc0TXlvbhzc1k",
+	"7mNEALlGOVuPvaZsfZw3Xe/MX68MDSgrdea25qyWxQnCidgKv1vh91UF/hnooCrenoY8qeTqh5CFIQdz",
+	"AOUOnMIc4j55JBJIDtfcP0uKRgwNhALBBOeNMjf0UE3/q3w5kBbBzFgsAiUNDM5zmecXHppyF4vOm6rq",
+	"Gku/C6jj1hBjqxLlrqWd3Xu33x/cCtr7/b299t1wf7d9j+7stXeDvfAW2x/cpnd2KwZbrM5xVcOFGDAH",
+	"J97WUCsbwSCW40aln6sCD3nFAPpsIKGU3YpvJ3KjL7+BaSz6RNdLY8larhFX5byzRIg0q78VI18ndc4w",
+	"8+AIkEgOXRINNNkh0RZGCpz1pRLmo3MLXUGz7Dgg01kg50DfbUGoCxzZ/P6z45ZBMisEd3YIhn/ZSjrG",
+	"LKHvF0AXsVBzhLkvMatJEhqGMVOqhIzDLC4jhMI6OCUWl96aJ27j+hdn7rVr8VnDNjylfHW8z3HWcg2h",
+	"1HmndHp4PiaUv+bInq3gV4O0FBVSgJ4rUI9ktEg8JIZ6lFOPQxPkjdBCQAfaeAIGdMyjmY30GvIzJiyF",
+	"cCFoFaERZIQTrlTKQsLOJzxmBnfMAMA1kxGbASFRIxkn7YifsbDVIU/kEOLYQVia8gCQgoQEBDLAxiql",
+	"I3pClyQkMk3WoCRO67VISeG9K6Elb5wZdntrN7m1eIKXXFtzFetx/QL/Rm4P9gWg4eA1llE414oroibg",
+	"szDZJhieB7+ZJoCjkWWBQNAhAJkWyEOTRhFRCGumAL2diZCFeQAyANQB6zbihkF42N/ZXbzchzhG4FGX",
+	"uuJmsnXv+GGx+cUaqA1zL34bJQasLryVGt4O+nNo6UBB1qskR4h2XmkmegCPLRIU4iPeMMitcwainuiJ",
+	"I/17N0vCR7TYNYBiEdUe6Yjrx0JQUN9Ba/cRldHE/y+alHDgGzibEOl6FSAIjgSlIK6IqaVWYdXAp1dj",
+	"0gmcDYGwH1tPocyWZIu71gx11V0f4Tt1zCqYsRYecRGwxptphoHVqmWGeZC1XCM22HlnaSAfFhTYWmFe",
+	"qRXGe7FYneKLQoGHModfYOmEJY/mh2qXny26Tw3YPBd4C4k/4BELfQwTcbKnoFYxoYlpcEITnzQNFLOB",
+	"Tr5FMEkriKRi9se7eT2WMrchnL7r9RvCAtR0HD5w2q55xa7XdehMMlxnluG606yaIJwaPGxbzJGt6/E6",
+	"jdsfQuEQPItlNLMgVK5GGcnO9EKi6GbE7epQRHCGtW77VV3zy13wLYbI2y6OIM5I5dWqRBi5D8CZNoFz",
+	"EMkp8ZOYCoTo9UlTMUZ8OHrH+c+tPEwbSlyQ+yR/CXPNra02iuTUNfnY3GuUenKDz70qZJDLXeY3FxkE",
+	"9qYmMsgDp+2aBON6kUGcSYbrzPLKxB9TwHhLH7coIW+v4HQ/PMMSa+vITjfz6qeVICE50YZoKGmlKo/I",
+	"KMyMcx5hNBjlJF/IhHlkOpJkTEModAzwICMmlljTHp1tlOB5xULZo2xNVlMiaKvHvy4tcl+sFtZuKDLi",
+	"KpHxbJsb8W5Yg+j8xi67qFkZ0GrredbkjbGgF0uarrSi53N8ZZb0uTW6aqO27d41bC8fxnQkFQMDHleA",
+	"u42CcAtqFUE9qoqh2eeXhd1+GwzrdrnqGdcLrdegxXPvLTOyO0V5t4b26yCtc8WSS43tLjnJ6Gr+Yy2j",
+	"e1bvNTe8m6rrS23vto01v58KOYUasvPlCz1brND+XsA+W7DRL9ROL7XV20Ffs73eDqOuzX6u/QY395pt",
+	"98VhhOvOONxkytWT1WeYOQXEt+b8rTn/emPVoeCmQ1Sr6PKCzFvDuO+e8kUD/8YU8Qr1yWwMtcnCVdKD",
+	"y5OBrdH/XRCNjOF/1RW8rAPA9lVwAlAR3pRxVh11EaX81ToGLk0E3mDngJ1bXQfBXPsNCM01OwqKwwjX",
+	"nfGVylqZ02BLY7eOg3fBcSBjwkKerCOrGQNctXlS6+QG4Mi2rbJTOugvjx+S5nTEoaw7CbSapBkDNIDk",
+	"hM8/f/zw7G6r0xOmPjvWhc9LtEOikKmlzgWJOBZbffW2TzvJeqbPbPlWJKQfpX2M2bW5VACPU8gH/+YP",
+	"f7/CZPijgq1wTM+fMDHU58BCkGd/1w4QzrYyr1WY0GFxQL/65R+8/Jt///Jv//PLX/5NVSo2HVaN7fbO",
+	"JlnYUAxiiTX40TkNEgJHhuBJIc2xZsQAfUgoOWUzFgK44QGuMzbiiWLRAIQSACMwSIhckCBiNG4VZ757",
+	"6/3dvVv7t+/cfb8qWluPoGrqt/Y2mfrbYNA1x6aePddtvAbXLr62zJprD/HWmHs9GkuBVJbbch36mLGh",
+	"7Lc6iEm29QLP0YS+Q4Ca+fpSGhhUFFe1QmKS0cd0RrQQEM0QZ4SHfk80Df8hSqK2Qo3hDXmVJiaDQcQF",
+	"I6eMTbD8EQco1mR2YPiZGEKG6jlX8G/dMabL9YQhqibxzXe0i/bHbOYbtFarScUqMXqQRyzcMk/KVSJj",
+	"KTaLcs2GYjOKunbiYvP1KcI1W4kLowjXnG64wXwrTULmiNoRbQ3EWwPxG8YQpjFPWKMKkirIyVcZU5hX",
+	"TdZDYbX8Igtj0gONaQDRTx5JqDpVHplEFJUAvT0x5QlKi/AFramgk16h+N8TKHBSRRI57qtECqY65Jn+",
+	"gs9iqth3NY3xSROLlSPEq4OiD2Px55bHB6zulv5uT9hnN9Qc1hZXBL4Q4lCmIxYz0nz6+OkTEvPhKCGJ",
+	"hAZpzFpdg+CAXtA+C+SY9QQVUszGXEEdJzt6GGIBgMZwOsAPf/xQVcHLbsx6HGPcnEivpzc3a3euZk1h",
+	"saqCKmCJCuK4KSTT6A5opJi3SYRF0cT3rUfCfZ02oW8ngTTovDLGK7+aUnpLHGtWOCBP5+mJGsmp0PL0",
+	"II0ivPCJxKIiEYszi30iiWIQ9tnUhEJOBYi8pm46GFwyI4uHZhXlLSV7YFFpHeDtJioNRprOQo11IEMY",
+	"NLXoBbwsybk6xbe21HeV4t5lxbytA/AdUKeN/28VPVi/wLDRq7XaRJrfP/rsU1Jacdgj0JqqnvDnb4vf",
+	"Moq4a3aVsTG1agUcXYfEB+pxwkP/QN98pfgQiUo2sZ7I674VRTkaRaYKMYo3psYj1NrXvRqTAKGJ+f08",
+	"garHlW7FKxBk3lSvoplaXadisfn6lOuaXYqFUYRrTvcqFfPMn7il2Ft34rdAXsUbtKFCf9PVy5dmLwVS",
+	"qDRK0IUI0bhxlsVkupzLkVjqq3vsfvfVEf+3wJ3j7EDt6nZu+/VqRBXfXOLXcQ/GNmfq7aAU7p4tzZzK",
+	"7Vy8eA8t4Sj8XC/WPycPHjnjiice6LJaBJVQv1jfCRokJPPL5NqxU5Is9xT1hHUVkcxTNNC9GadQQCdJ",
+	"GrMOecIFxPX7CVWnWq7V3/QnERUnKmET+MVa2hIpo1OeEJ6wseqJVLGQDBgLlfu0nSp9C/Q7p2zWFjJk",
+	"5OOnj9UqT5BzwV6jQHvpun1myGuU7Cu+sREFuv5CfXan1pjwZlNdmWXgjGbrRtqWQn67ajHJoY3hyklf",
+	"BRspF0HFRC1DxTaGBodf3FA27yuRpNcYySmJ+CmLENd6JlP9u75c4zETIUlVr0GaO1/95E92d1oHhCcO",
+	"wbeOp4w/fPr0SJP6VZT+04m6D0N4W+i8sAOuSeU/nWtfn/AtvnktFD6bcP2pbjLJlbQdT+rWD7UltVeW",
+	"AyaASlFLfxaVfa8e4bXEb6nen1HI5su//ddf//TvvvnTf3j5L/+o1SWTWA54xDxE1OVMETNSjwTyjMVa",
+	"gh7SifJIMEpjQWKuTj0LigvFq7JIaM+ZUO4Uj1kAEOh8zLS83yGPE2KqOI0nacIQBcVEF0zSRBkD91L3",
+	"1VM75+tzY7nLvpQwZWOtT5ecV0rJkv321ii6dWO50S75rahvOlQsPuMBa2tFe7np0Cab4QsY9tP8+i9+",
+	"9vL3fv71n/391z//qQmasakLWms3juswZSSkCVNeUXU35e9YcBpxZfLYLIUYMqFvP+ZAgJSnPxinkYm4",
+	"iVneQpMQWxgvWwbP/GXomsSnBmemDpU5wpk+1StzfYRGOaNYRWvcEdcnN8W3yilORMWW2mypjUNtXDrg",
+	"UBz9p5ZdSihPyPQLS9XEIVf6+hTD0/E9sBpOUjUizZgJNqWRqco207MmMRtzoQ+dB3AkNGJxolodYvvk",
+	"YtgT1FRosFm1ttTSqZBTYXyOCp+aj7olVvZ2djrkflmmk5mZDUaMC/MwPcmBG4LfzGJ5TnjotzyCGV6x",
+	"U8ezGMmoJx7o3RYJWlqzujNI+TAOvizsx67AQxjH9ca541rgiGJay3D3cPGV+qSt9OVrca3jzGvOdu0Z",
+	"Li8+N6X5Ubdnk4UH7unUTYzPHbTc9VX165lgPh0zk20B6K3K/spYZIHONxYUezyKhCK1TkzVLcsZLfub",
+	"54crY/IPWR7I5bAlrTKb4qOsM+wQCrHnMk1aEDs9ljGDgTBFhpIkkvCkKhJ9Q9ZQLeR+G4O6v41n/nMR",
+	"56c+tKeo8sTb7rkU6mbfxleWC4OfT5QW4Ug60Wd3d8fb2dlxkq0x4cTodlxACIvh4R78rbVQ+BegqRgr",
+	"mpbCbu/s9ASon114q09D0EbRLIXUDLpHwWpAeYR3Dwas9chA2jx+8ImrDrEWGxhXT7iysSIDGUVymkWH",
+	"0uB0GOtT0yFHTIRkMQaUNP0XvQY6txtd8kWn03l+4beIjOciRs/bIjRv6JnALCYsJhEXrGW6p2Ixa7IL",
+	"SZpJzLV2DbMyaZTorcc8ypipNEo65EGWNgoqu2AsXEzAMQbEmWnk260xjw+sq77PZtJYBjFUwEIemLrI",
+	"7IcsKA1efzzWO/M4P0AfwPG5VmmWz4+mjhO68MJ6nuiFV8vOgjPIRrfxotc45SLsNbq9TCXrNbxeg50j",
+	"RTnh+PDB++/v7Ozu3dqHpyFNaK/RfdGDrCBo8M0f/v6vf+//gacYemxLVsNT+Gm317i46An3m3gqSr/4",
+	"9H57b2fvTnsHvjv32Uw7Wj5OhCTA7nRnTl+TWIZpkJwEMsQhPnisv7ffvl94nM3g5d/+7stf/t0//6uf",
+	"vfy3f/3Nn/3Xb/78t3/1T3/5z//Hv//v//hT/do3v/vT//6Pvwuv6tuFCxrzhAd6bFEkmFKmYzbm6fgk",
+	"0NvXa3Tfv61HpR+gpnoygAMn9KrohRMipRG8CdiZJ1oGhycw2J1b7b0d+zRJFb4TJPyM4WLPZWrN5674",
+	"8+fmccLGfkYkOiV18ErlbLi+r0IvAvJzCKRm5fX5wGlb/+YU3yqdnUyTQI4hcw5m+sbLJlsl4E2K5C1v",
+	"V2SBiwG/WrwhFPnvXLSFlZEqJCeDHrci0nc85knbGuNN1kgkM9ScIuIQWNe4CGJYGxoRdq63tEsmVNlq",
+	"5mhgAmCfWMnYx8SQhI9Brk9GXAwhxxZAYU75ZMLCDnlEgxFhIolngNOjMniIAzJgWvLgCUlGsUyHGE54",
+	"+OjouCcy3q865IGMImbFtzRRPGRF+QES3xwhImKDRLcsj112CKJJ5VkFOIThxDns3iRmZ1ymCqJsDwjt",
+	"KyzybMCPs3Z9NuRCcDGsSrXFdVyCSLRTA4TogRyPaVsxPQVEYMuXSyt9IojSUA8zimClaD9iBPKWwfGK",
+	"oy9g9hSd0PYYN57rJpNIhizLBC6dVP79wsyAg6xMC4Ed+ZCxMN91fbvH9Pwxvr+brwmNYzrTT1UyA2Fn",
+	"IONxSVb0J/Scj9OxxS+SAwu/WLUvEUSFl6ZA39Z7klWS5SK5tdeA4ekvwGOEkcI/cxApuL8QaHIFGZTZ",
+	"Iq1O0MmbrpGb4760DDTIruKbzSx3a4zse1Kwb5VvZwXLWtqqLEC9LhBrnTIh5W0AbaLUNYXnFeIB1+Sj",
+	"uSvcUTPAFjdJl0ApydjxFc0nVwIAnO2OPH6Y8wMuVBojy50pkKfJh5hAalhIzjlkOMtZGYXP4A/SuqkA",
+	"wA8z5UCQ4ICqhLpt0iWKiVDz4ww5yWAyAaqS69GyLixAi3vI1GkbJZM2Ssxdkgq85yb83iLXWobfFJKc",
+	"sVhxKUg/HU88IiSZsv5IytNWWcKo7tzlwZvmjj4yS/xm54/ykpmuYSXYIAe+/O1rTSd93an+Jl/Mg4tq",
+	"j++cY6jivK/yE2Fjq016a0ZBbA6V9bqX0EBtXfeibfMhthm/72zGrzEAZOJDf+bKDeuJMlZyu5wkY2z4",
+	"pXIMRp1gi5GMQoZ1uugYI/T8MostigzjVCVkRM+0RswE0YdHv8MGMmakub+zg26UKVesBWiTSLCzqEES",
+	"Y3iitUOYQJ8sxNj1trwrYtFTWOd3Xygy81xDJDJvbCQQZe9eizg0qTfXtSdYPat3SBB6/Yu3FYG2ItBW",
+	"BLqUCFTTBWLEjg3kn41BT2gQS6VKSy+gJySH3gMxw2JxqbnSDK+jjsKCvW1VKYVLwbKU1pHdArRsAVq+",
+	"3Xgr9SBWSkjT6sJ9c8ARC/lIVwFIcqUX6PrANq4CY2ObjvRuXEvISFoPs2LMlgoKeu+YSPQtYCFJFYu7",
+	"WakKj8QyYh6wbQ+CHsiPAchchCSSAY3Kcwk/YY1L37zxam71yToM6pPKbAoUhbZ86HXiAeTr7hxfvUb5",
+	"sRUy4QNzQlaIulaW5aJNJxPCRV+e10H0+7TwiRUBMQBQmwqIu2nKGHGv9V8tUhhqVXwFvvotqNrvrkYt",
+	"qfPT+RfWADNZfHWJ3Dm3T9sL/xqxlrQ4Kebum734xd/LKQAm7sMVqsyeOGKJIr5ug/X3pQjYARlTrJ3P",
+	"E2PxxkIVecy/5msl5ulPaHzqnq9DvL6vFTPpyi7iWpdwwwtYxWDdcWwF2E2te+8WPdCXi9DC0SCGP66g",
+	"ClLv1U3MM6ykBPrYgVBN9jo7Jmi2HcQM5FoaKTKMqUhI8/DDB+TO3f175L/99X5nvzVvBivAe7qCsjI1",
+	"2j46Pn5KPqCKB6Tp3zeHCEbcNT/3qWJ39pvYxwkPu+ZfigUxS1q+RyYxG7A4ZmGLOGVEbXtT2LTwlm/T",
+	"qgYyHqPnhvhgyIMidpSoCQ2YEx6r0r5iiQmC7on5JKSmifTsQrwsthq3OgSOQ5bK5azV7c4eaS6mcHl6",
+	"P3tiEst+xMYkZAnlkSohrY+VShnsz7HJF63nVztvT6fTtp51O40jJgIZYjyoS/Zk1q+lA6to32cLb9Qn",
+	"gGXvLslKt+62JkzCzKD1Khxv+TKsMf+NJl41YxoETJl0XVfaWncSj8UZjXgIBud6cym8seaUDA1c7i3l",
+	"WtmAbxRoyO3OXqtLfPPoxLT2vfwnoDv6h9ThOSd4IfHnzFmCbU+0koCwwLYPvOkdh71tuKIP4LNrLal5",
+	"5arW9MECadWMYACOKdLMZmzWpzUnPTx79qx936HKqySJZ8+eFZqjULH1fdXg5gXmnXNWJGpMhBNZrBVe",
+	"1OUnERVtQLFaqsgjzhUg0ViYq0KcS9EPdcpm4Ig6dOBjiA9uJR/sVuVK/9OIikMYSh2Fnwnah7MoYxJy",
+	"BX+0cKCVteTwlZWafsnXcAEGgNrFNXtmgsZcVn3JPm/UBr2yL1y8maaDidmbWmaDp27jNWIfiq8tMRfk",
+	"2GtbW8FrtxXki7+As1UN6n8/BER//VqHPIXoOToYQHK9phg8Mfn2OYjeIj7BmiQFA2bsobre1Hx7fR4L",
+	"E/9Y6/5g6/UvkH3vWjCS7VRrz3KDCVbaM9gUj9gW8H6bnH2NdDKrh5zRyhJSuSCBrVUNWb9xYEBNeeLA",
+	"k2LR+5gRlfAoInLCBPw55ckojOlUFOroZRSXS7EugcXhbExg1zDAbsv1bsv1XsW9NGV4l9/LJaV3gbes",
+	"eUu+x5JLX5Grk9+vgytfiiNvw2Pe5AuFMLzLb1Npxs8hm0Q0cHgZoVo/mI5kxEjTj9kZV1wKn3yH7LZe",
+	"l8ZgBvU6ONo1pbq8xXrIW0Xx8CCFW9K3TZt4iyvDwCGuqcVYWJ4qK/JTBxyzNM0BovsBDag/c6q/Is6c",
+	"B/Bw4HB1ije89tSHAiDJqrQHO+OrSXkosUlPCkvKlVmrSps0PG2sl4l2hC9drBoCuKa5ylD8ynGMBFvz",
+	"80/0Kys/Ph1JZfRZA3dIuIKDIgWRsc3thQECWIkLL9VA1Mdb7Vu7FeO2EIphyk6wq8IsMvglKJVeAyKr",
+	"OHjQ16GEwBqj3W/f2qkYralGsOFI3/4gR8zequenyJuum6FZw0dhNnjrobjeXL/KFJpJTp8zppaBy83z",
+	"tdVpM3juyvX/zbLnr7I62OvOVs7BGbbi77udGLP0ohn7gD3/1fcMkc7VzdMJXx6JYAuE/SilEU9mUELb",
+	"YoiqhIqQxiH46Y2Up/9lpUF5huUQWMxl6BFGgxGCi/BE9USilYCkm8ONwypBAy7I7h4ZyTRWpPnV7/4V",
+	"ubfz/2/ldQeDgE2g7hc2vUVCOjMN37+dN+yJIJKKhfrJvyV3oZV+mKHSERqcCjmFnOCst7198+G89o8B",
+	"hDe92Xbw292emEqMqtbd5wXOsPo4jgkGnxUhzwor4sxgwNlKqnQ4ZAqDQGnCesKZ1adPj/Cd/Z2WR2wV",
+	"JIgNMfiuze/s3iYQgKIASuXjp49huDJNAKBfyDEXIGCPqCL+GY1S5veEL9Io8jsEwA0UGbLEkeEHfJjG",
+	"ULotS4I2TzM5XgvxuF5u4rSR4c1JMyI8FVqAv6Es+P192MsuSdh5cjNQZz6cpQdHv1VK2D+e8EPobm3a",
+	"fszoeJ2UZliKJQrBh3BoQzqzdwEPOWnOq1tZqljrgJjgUgBmvbWDp5YOZZnAudfeqRKPB7EcX04gfkLL",
+	"xu4hWKziZ6w41BlTCYtDOisf6N77FQNN5FrDvDzbPc2OxyrOmx+k+sy3+I49sEW8/VM28yLaZ5EHd8sT",
+	"6ZjBdfCcy+elgicekj9Pf4jGXEnhjVnSE0ANT+xCnOzujU70Dfd298jL//hHX//5f375O7/9z7/4s6//",
+	"75+//JOfvfzln37zh//K2+ncu+Xt37nt3d7Z8eDG6J+8YcK8JE4hzJny8Ymlmye3Quzzmz/+nV//pz8l",
+	"t8jXf/5XL//oz7/549/B3t73du94e3lX79+GvgD1dw5yvhZ6vCZDSAa2VV/eDiHDJdrzMsZRiUTgyBrm",
+	"1UVRI0PuqpQ3DjNsr4Ep12nNC1jxExke4pUZOmtJl8EsY1hEVBM2I22IUE7N6wGfcCaSA+LT5CTm6tQn",
+	"g4gOVW7iQuOAkBnKGPDJWHfFQjJjSSlXssOuYk2lnMOCmxVIcJHuJrKC5t569cyhdHiVHCJjZlqjWNPa",
+	"syaX8F4Dq3/zjCxx8YitYm9zJ7I+j1t4scLdYm7H20HUv4U0+nBZidRlxFrNRHATSjKrdFxJqD+UMdLX",
+	"HO2/3M9AaEJsvYiuLQgv45AEMhVJDuGYjslYhmkkyd6/uLPfE4bsoGr4PunPNHFu9vmwzUTIqWhpwnT0",
+	"0f323u07qGb6vUYv3dm5FfAQ/su6+KdBYcTfeg0/Yw04EACchJyKnjAl6VUODwk980SRWE6B0E1iecYI",
+	"T4AvBFKcsXhYVq7qeyw5monggV3IFTzhPsE1yqpskP4M6ghGEWkCa/NHVJ2MZcx8AmJYa2VRiaJ/d60i",
+	"E1dQtdqZfE2adbT4yho1rMteLse4MK22dQve4HBOu0flxWoc+qXP2RzxYmd6JJWk6z5YtFjcVkwkbWxM",
+	"VBIzOkbpT4EZx1pNQppQDx+UUDdNBQSbqgOnIg3U0BNwd1WHPIIPdHuiJ9rEt5ixXaLkmJmSOUg3sUOL",
+	"fdv09Ychh9V/ceGD1YpGTAUs1GSIJmQsVQL1CycsJgp88gfwjRGjcdJnNPEB7zZBrynZu21aAR07ZWyi",
+	"idk5ZwrrDgSRVBYaN5BCIFXHLmOmWGLot0kBBlDfMJYTII+GegG30TQrq2SAJXFMgdIB1omMmUpkzFoZ",
+	"Vq9ZfabHBkVpkrmUScLOJzxm6gCINowNBX5KBjGztVYXqfARdKxpA27Daiwe0OrhULRxVEX1Hp50SbbE",
+	"PaG3qUteXOi5mKdmD4vP1leaoTezNlsJ63WSHzw21qYqZAJVTJcSHX3ql6i1UFwTr48Bii6XlhQXAcsE",
+	"JtKEqwtkwiNS6OMOApH+ZG7X7Qls34Jyp1j4y9Y/FXk1Ln25pcBw2jZ5qq9pKhIeuaIFVyhdID2bUD1S",
+	"vLa5NEZjRiZcCKRE+vcpTVg8pvFp3qonCDpmB/ychR1yRM9YoYyYJRmAHSRh1ovD6OiR3ncnjddBEQqo",
+	"nlwlcEcEnaiRTDzClEJYg0IZLHy/aSzzXl5F1oNh2tqtXuah9GyOJRSd8TCmP3cbeEX4lpbmD4ZqObhj",
+	"uu8R16RudkD8bGQn0A9LmE8SFkUuxZtM9MxTSK2EqR+CiGqsEhGzazh3aJqapFKl+BDX1UbyUIi6JBIN",
+	"9ebktQiNY37GCFV6gD6mPvhITn3djxRdItPkRA5MevWBEZXNOPSFijEc1HRkwNYVjBlkLNxbrggO6kCf",
+	"XKklZT2agYwZH4qcaSDq+v7ODgjj5lwAwnwyooIkctxXiRRMDzhmesu5FB4yGSoAPJ4gcc0w1229tuwx",
+	"8HzCYorLBRwoBO7ep4q1dNfZQHYR/p1Y9AZNrok/SpKJ6t68Ca6tkKnTTsjObpo2CshAGxhl20refhc5",
+	"ZJIvSYFD6o9mTBIW75n+rMWQF2yK5wLGBas5plEEaN63dvbx4PiPB+1PpWBtiFb1yVj/h+VbAaWEuILT",
+	"G+tDiP4r8mOVwGYMf8wneguNI6b9SAQy5GLoExpFcqoWmaqmHOtVzjNCXERVQuzpx2XIqufNEbcrrpi3",
+	"wkqjBQRjqVmwhn0kpxktJIE+8pp4a5EHl6BrhTrlkyZWaAezWMsD4Uz2f6iFFS2jGXbCRf7GAfEDGaVj",
+	"oXwvVzodFuH3cTt9Lf/phhCrB//yyHTEQQM3GwtyHe2jq2/AB8mIRFqCcrZ7joM0B5xFoa3LGAOrIzGb",
+	"AO45IhvyU0bAk6GvckKg+GJ/Bv89gLNzw5xKa2kdUi4UfLjVIR/IZASLNiudXa5ma2ZFUhEaRoMNYa8r",
+	"o+uMnbC0Sl8jyM4nE+kYqnFkv5gVbzzf6KjAx34LqUy9MHJ9O00oeQ1bJNxCewkbV6SJ6yt7aLqppYcX",
+	"XlhPC597tU79wEvEq9wqS0j71BBQq0yhVAXpCHPUUnf0rsbL7C47KYZtfWehYrhey4TyyFpLMk7uMmTA",
+	"8DFMOefIek/voSMAL61KqAj0BSuKyVk+xQnX/GRn997t9wf798L93Z27t2/t9O9qOm7/R6m+4hgU292H",
+	"6p88AV1MHzYCDJdkpq7sSq/PrBv1g7Cwl0oDEy5ZQAURkkRSDFlM+hhIw8KuGXKFqoyK3t6dGidkMoxp",
+	"yA6d4b9jahioKDndXqp9qVE1Atp9fe6h8jBwU31M5WAA8e3jFMsCKBOcJAXwdjnVMrBgpE/DrI3RpQaU",
+	"R8rkPSXBqNMTj8C+kjWzQgK1phLfPjrhoX8ABpBJRGfM6boZSScEyiOnPIo0C55MWj0RG/WRg6EK5NYY",
+	"ComUVR4yFZftIIDoaQn3xEjGvpbcp1SRMQ0ZkaLbEwMsQmmppb7IgiGrB+1szGKoc0xQXHDa9TV/1w2V",
+	"phAxUzI6Q9s1gqtlOtgNhTlnTWN7k1OtqpgPqzQYaRHUlIHQMrlJNaNhG0agBRsITTrA/+L7duRdlCyh",
+	"xgRU0TLCfswCphUUkC5aXuZsMIYu83X8EmaXEC56wg9MSozyO7kIPaYzvMTCmJ78B0hZM4m5C/IQ4lNp",
+	"ccsvE53VqFJ0fp3wGCgUqFFdWLijufbrigTum9eSnJZPeC0pyHlhkylXS0FPWdzObj/e5jfeIfGWAFts",
+	"eaehNBmXq8VD4/Owf/NFTrIvbr7AA205x8VyIycEoGuOPaIijLDO+uH5ww9uKIQG1UzPoto1ffsXOzzP",
+	"K737rS4JZZCOwSej2bQocJGM9eQmSfDmQcArafrRFAEGQ79VyFUrPOmQpxQr//REVsnfLvoNpZVz26V/",
+	"QOSYJ8jmHOVZT7ND7htxYiQ1G2HnNEiiGfGheLzfE/lEpiMeMTKWwGjGlAvSRMMdpuBpXjSikwkTKk9F",
+	"YgT6aXlkwKbMmEmND4qJ0OsJ1P452A9jBkutpYOJguFpSaAneuJ+tqB6anoZ9Cu5IbodySFR+jxrFclU",
+	"yKeJsS0UjI2BnMzIiILVF1/ugqvLWAdvKBLRRNNwfAhmqtyxhd4MMCD2Y5kOR4lxHJnil1wYY7L9Xk/0",
+	"pTytMG4a26PKzEme8XLZeo64UjhhY34ayzPmkWSkP+4OXJGQh2D6sBZSPXD9bZ4QmSYd8jDbShj/VK83",
+	"2k3BhAZFuotDN848OQbzaKYrKeK/6DV42Gt0Sa/x1U9+0Wt4pNc4MZ3pn4Hd+V3iTrtNp3TmzF2EhEZR",
+	"T0BgAs5BH8csPvuGwn/rGUPJS9xx8whT/mFxQSLKB2cWSkZhT2Bsd24qN6dpf2fXmK0dX2AiSczQEccT",
+	"47LT8uL+3h3Hc+oKg3haiyZbrnpC7wLqSaSJGZYoysF/VNZ0pwXd7+4Qv8zs6nw0Jw8BFbp/RyHT4gMX",
+	"KUAarlRuvcykbO4ozYzHWkJHj6Zj74WaIG54DIYgGqqHPakgBhWi1MR6eB72s4O3trSo384Jax3Lk35j",
+	"0bq1SOMLdypf3zJLLtBJNxhwd2///Xu3KpJVp0l5HCAXyZ39htcYc8HH6bjRzW28EBSFNa9Lh8rDkpEW",
+	"wxON9WG3vTe4fbt9l97db78f3Lrd3g9vszuDu/T9/r2qwEUeLjFE1wi0/ISe6wlZqisHOfOrzugd8wqb",
+	"J3zTXbRbe3rR8BuN7m2wjWdruFu+hq/dOqmljrWsk4fzL6wR27j4aol1MrMROJvxjsWsrxdZtJWnG90G",
+	"MCxjvby8EH2UhZZUitI+EE90d/+mv0yYpsqNaEJBSxkzkD9mStEh8/FnLZq4gUW9RnbItezxRafTea4F",
+	"kpxY6p9fdDqdiwtfi2L+/B3ynch7+ERPANX1MfgymiaFYEwbmwkTQi+a/VIrFxiBYhK/1zh8dPSDTx/0",
+	"GsXQI3C2x6mxiOl16gngp8Z059J6ct9GF8kJE8b5KdOE+E+oStoQFtR+/NAHVGOYieb6ID+gAbcnSgSG",
+	"FhprjW/Nx2H6uUdObzaZjmgCFkOrtaAe4ExkSo3IY2KaWJgZqYQjt+WaBMZ2JJkGpAVUmBZaFfOwLZt7",
+	"NzdJOwFlrc40sQejsGgf2fgmNI8dHT2CT+PBOtaakxuyZeO6cH5NZ4LZkFRJuFYL5mp+t2sITm2Uzuei",
+	"HKaQiKFYcilJFGyo83Knlva11FsVQAbC1IZmu1coiDnSDRhAUcUyVs/Qw/gAKmwgmUzjgDlbUpSDUDTr",
+	"riMOoTcsF04Kh61KNNrbLN54RVweRtrlBEMfER52yRqzysL1ikTxC6uw9WqJir2GV9DnQJ177s2R1A36",
+	"1JTUCtAX34KIwvUT8bZyiiunmG2+AnFlmWsNjX5qVMPo1zVZF3JqLGY52b4BQdQZnzMpfFSEyAisDQB+",
+	"5QmhSqVjrbULzasResB9v9Uhh3KqyFCSZAS2JoTfpQk/w+FqOQgLDDT9p58dHZOCJ9FvdU0gI4ts0FvI",
+	"BwMW585aOwYz1Bj7tcFVYFwsNLmhiJ954Kj1HypmudABWfDCQVwkcRZAf+WUTZKeaIJLLmytcsol9NT4",
+	"AB0P2Q2FET2LnrKeAKPpASl46dxIymZpsORcYQqLgMATNlYt3EfH2YZuVD2WhEE8E7r2tKimDwf7UUoj",
+	"G1lqw/TsyZh3dtoIchMilx8snIG1WsqBMQ9a1x7ANdhOm2w8SWbILvWRaoH1TU716aPGWQrrjZtrx+CI",
+	"HSOKBkTFmDDJAvZLmhGDXGt6itkgVSzsiWZhmHYwnmt5NTKN3kTjvqSOacqaEsstiD2BFyObJYo/yjVc",
+	"6iGXxiGbvbihcg81D0nI0OaKoYsgvSOD9oiSIIAmMYfAPjUi1DjdbTBjMuUBe52iG3jg3ggb2ut07KI9",
+	"pb5j93CufdGaMo/zbY4S0BG0UekrXs/uokaHcqp54JieP8bXCvGaNI7p7Lrcw/myrWWGqnQPz4XBOlTH",
+	"UNyipa/uKtod0MtYZ9mCJR9eJHtb3Patw/q6BVc1Wi6xYqoJi/AKV1rPjKxnQq4jCVl2z7J3QUAFz9Ek",
+	"lokMZETUiAIqqozRpzSKpeA/Zs2WD0azSR70boxRmTgZRSROheZfmkMxEaKU6GuR60Q/ZlCDF5JzsGK8",
+	"llU6xE/4mKmEjid+TxScsnrAN5STVtOkNq1nzlULmSgQaSaD05YHGcpUKUjumB8A4nXqjwIbfspikgD8",
+	"K0oiMxG4ot6BkZiwCVdkEjOlhesslRFKboR+N3OjQr6CRBxNw9RNPtPcSLolCSUsNAxeTiDPQ0/ZOjwd",
+	"B3COMwbOzb5Wd83SzblHieMdNdKT+Ut3D9FvaLha3Ch2HrCJlpikYtaXmM1JS/Ih0/IulCQ1Yj9PFIsG",
+	"B7rrhSj7hY2wnrKY7LQKfmvMtkwR89PvmmeYwWIlfOPhbgISR5hlbNqxyamwYzLTBelMz0IPjieOUpBJ",
+	"n0a8BU2lhYMwYqI57I8fgnfYyo52+/SiykFxN3NveKG0qoGGN+/FrHAbSUyntpcuGrYmUargupi8h4nW",
+	"vkDVsQ69gj/50dFxTxjpsOlbQF/fI/5To7HgvyMezPS/Hud5WvrPY6pO9X8NtM3TiMLPD2zKl+/1hH+M",
+	"eo0WXvRDt96z33IRaOiY2aQKEZr0CedU0cSkhSjUjYCF46J8/+izTwEKzTO1bvGS4anRP5izgT/EjIx5",
+	"FHGb15vHubOJDEY90SwuMjNu9GTE9MGeSrO4ml4YgqJaHfIZnDfEwwEAaJqwNhArU+YGLp1WcDVJ00t/",
+	"QEQaRUApjKInGAuJz9VnQJVphGqJbz+IgZV6tm0922wcfUNwgMh8aYjPlyUNv+yJL9vtNvxft8ziFMiX",
+	"ZEDHPJp5kCEI2onmJ/BGnutHvnQS5awme2LYkZdB9J0M6UR5JBilsQDEIAst6BGhH+hVgRAr07uBGP4S",
+	"bRMt/NnJCdSPjHp8oqW+Ex6akUGmYclTDw3zEVcJNjTK9gko2+RLU5EIFyEHNvySqIianp0e4Qt0qDyr",
+	"umGTQjoj+RJDcL9EZc0f8yGqVT5pzrHQ7BFSOi4GskVoGKpiNI65sbCbUDxJz0b1RJOqnI+0LDVxmiLO",
+	"tN1z+yKB9yyV9EgqIM8pYz9ZWWeAQFygvnViPWhfmlzL3JCQsWY98JIUQtDzgbADdofLJODOA8sR0mUN",
+	"ecZTHjoUpHEMdnxpWTP8q5DLYq0EmgeqPMiqRYYscfIXtYrQE/5XP/lFRXaizTqFB+hOw7gVOynS9FOh",
+	"6IAd6hYPza9mr3SfyrjenASGsmCW/NzUzBwEB0cuIBX8HIXEwSZy0ZL8wXpRJ4XDcbkAlBV6vnN34GTU",
+	"K1ySv7XKJ7T6bnpISE2pbdL0X/QAL6zX6BLhkV4Dr13RFYyXD357YVpg+Fqn00Hjk9tEv3bx/MJvHbiW",
+	"S3Bo0khJx6tphQazs3B78dZDVoPhEwUfVT7cXc8Z7Be9YoH8XgMcLtmovnh+URFOk63RsozSjVJKrz5S",
+	"Jtd81oqXeVb+Wv2omcoOKtB1TE7fu4St884q6Pq1GmtnpOLPBT2jHMS89XT7ghRaHkRTVcZ2jqj5kzyD",
+	"xvAvm+CuiZk5fZoSffWTX1z4hSRj0PCx6pUegxHYYzrtiUyfQdKE/jNLqcak6Z9gBqIRwk8sjA/Iwxka",
+	"NeAfD4WWClom/gY77omhBD5d4Ywyxa6b2VCdtDTUebABaLYIiwM/lOji6Akzchc3WV5ZcIyQoi0gqw6J",
+	"4wGhBN/VZJgKws65AmshDwkKWMpojfOinx5Aa15fNXoZSGsou6GnCb1nysl1tFKVjdeOmfEYhMbphVgP",
+	"JrA8d51h7+CfwDcdLjOfHUCTzFGQJ+3pFdd9w+bv79zrzpt7ELjJQ51YYeY+qqDNglZrv5bNl2u5Udmx",
+	"10hJI6HM8+CdA9EyyaFqpPd8SLmerzD7EeYLkzuVyoLRMWqGKwR/wYBqW7NFH4HQ1DblyYLGb7vLIpj0",
+	"2ckclZSMuVLmkHBlj3zmiwP3D1eERlFbxm3jAOpm+2vMYElMhUKtyLPOKJqA5aapT6ImbMZW1urkpgNn",
+	"v9GVpkgzTxR0fZWFtELwU+btZEy4OKMRz1yTngs6hbcLTiWsp0wTlFNo4o7bQCSoLHOQnU9YzDV1pdEh",
+	"+yGEdD0Ole/CgwH0liEs1MrbTir8ohfrqoRn2HYXgwgSGXJL2OZCczXU4JshRF+pi80VxOo72p6VvrWZ",
+	"GHbt2ZTzS7CBLLpRZmVlB+XlUDQh0uTRUJ63I7/yEoANYEO6WSekzI0XcUNsMgNipmh3jbBkMA3VCDlS",
+	"Bb6D4565BMrDzr0c5SHzz9WFdggch96l8RzuF23pFcuWpyNmgQmJzcCvWL8OsSAlCwd0Ld1k67G8No/l",
+	"nFazxHMJ97LaXwmW34oqjU4Wqx+m7IQm/uuouwgjrlV0EUb/yiouJvnamHKL7IqqLepxr6i1iB8PUwCx",
+	"nqsTCG7UCpz749073Z2d7s7O/1wx1Dp1DcHhshH8/dpw9m9BjUG9FbUqDB7bhvWFCueVJWBVcBi2MKzX",
+	"AnSfU6PSuoKJIUGW+OLf1TalB2DxUEgG2yMZQA8mkNhJSC8SZMxGh8q86HIzhpOc6MJ3W+jatCjJdEY0",
+	"E40QAA88283PP3/88Oxua5Ge4sD0ebxedBg9ERxLrftmmq5347KXrkSB2d14huEaUwzXnGOlkRx7gwOz",
+	"Mfqc13gicYar2mft3vgKj29HvN67BbWPVIzCYSwhoq4Iu7omqz3RC8UwNiJqV1ePFSZX56Jf0Q2/1M3e",
+	"1mF9y6USLMJacaH0JUiCUYlYYqyy+CbBHJ82NCaKjalIeKBaXeKjptMloRQQUYUIOIrwxMsfGqu/D//Q",
+	"z3oiSy023FR/SkjRxjhwXzc8QQBwnzT3d3ayXGkpWMvpOpGh9EnMJEAW8cTrCaubkpjp6xGmkR1PFr3k",
+	"O2GCjCQ8OEWHlj8f8eSbsBwniagnUsVClKwyCcwxspCBrACrRt3mUtRnffNyHVRggwh8aTkNJ1iLtpmm",
+	"61G47KVrMTTnMwzXmOJVyWnG47al5pdLqtirIaRBWnrI9eJ/SHlkprOV7y4v32UAaZq+EygxZkn0aqkP",
+	"ifDNLEGp3IDpkuqCyVIFTNCYSyD0p2yWVZhWjJFJ2o+4CZ5nYwUZrwdZLWkMFmMkjOkAA6VJzBIeZ82b",
+	"iJ5nIDhMfEarwkiZR26vdJ6C6Q8/gUVIucrmUWl7NM9rWx+P7AtVtkezJAP8/ikXYdW39bP6Vk9ciI/1",
+	"O/U+nXB0DJdW7uQsXvfTx7wcr8v5tDX3gmu80t6LT2t//gk2r/dlzOpu4lk8wAQMfSandIbV0f3s8Pqt",
+	"qzJI4/q4Nul3wG6bX7x65tu59mvw8YU3lxlzXYq1Neq+Tn6EFlt3/V32g7/Xsd0W+sCoPmAVB5avQKqT",
+	"JGN6CqARZ1zxfsRyKHGTkGQ0IbDOwn33Id6+0jibH7NrttHmA6lrql14Y6Pbdc2G2/mBhOvPO9xs4lVT",
+	"BugRffS2ptytKffNMOU6pLGUupaJ9zWMu063XUwWQsDnXJKPmaazUqAzzZRsAAw7fUHwVxCqyo3ElyCu",
+	"V2grdkaxBm25WqLirvXW9CDexfghYyVedVdX2ovz6yUH83JRhRHZlFFRWAZYMWbTyEtuMtYIzT/CVd5q",
+	"XRnKWGOv4Jq/wUbZfHZ1bbMLb2xESq7ZUjs/kHD9eV+xYMZCnhhz0ZaEbq23byOPeBTyeSZxQyEhXk+w",
+	"u2lodjWU41ND1F2GAmo1JpQZbtD07T998h2y2zrQunXMaIC5SsBUsPYCjzHZCNKxield8xmqeYoNpM54",
+	"CiVCtuVkXY5i+n07WMrbL5YWbfZbqnoNVPVdq1OFxrrLKK03YyZCFq+oTOUeXHQaAXp8RAM2AkgQRZr+",
+	"Cxv+2RF0zC58j/gvsCxhB/Fx9E9f/eQXLTLACo1zQaMAYWIgbwC/lWVwRabJjTwhcZGaHcJEroiYlVUm",
+	"NcMErE3AHhnIuKweyq2gvd/f22vfDfd32/fozl57N9gLb7H9wW16Z7eyODd2fwKFUWrkBKYpDxs1CqXc",
+	"t6UhbQ5mtkvlQ78T3rrVvstu77Xpvd1b7b3+rcAkP1UNHfs/mavosvZA0clktxyXmIvhgS0KriyuLTLy",
+	"q3ZtXUE5FhgyC4/XYDaHJe+sUZSl9O0KFQabGt6zNW68yXCOSF4uSdYTHrNqifUZT0ZhTKcqu1IIMGDE",
+	"0CZPSMToWZYYNRlBlTNTGiwTTkGGVZmIqzKc7aLUOqRcWLxBnpA+DU7XFVYPYUJbWfX1yKpuuMhWUt1K",
+	"qpemaPo4XY6imfRgVVNUzUkSorPonjytjzOVINjZynCnQ9vFKyQ11xtXYme4bnxJ4b2NCM9cD0viTbKN",
+	"3Eotb35wyoK5LXbuUOVtn7L+SMrT5Vc7SyY0rYlK+1kbRZo0iozyMHZ8pS2QM56ZV3QfKKNA6RLfWvaz",
+	"Elu+aQmVmHzEx7Kl75G59YQPcZgPmTptH/GhoEkasy5JvotV2lLBz4kBlcV6bd7Zrnk2Yufko0/uP2gf",
+	"fXR/7/adpmJBzBKPJOQ7pNfo9BrkO/DJlin01iG/xWI+mCEukrIfs4MNJKBIJJDuDLkMNOYqK5f6QxYg",
+	"ZDUg2SgXu/M2GXORJkx1yEMW8TMWc6Z6Asv5YyEK+AY7xzPCaQRCmxwMYG339slIprFyHFwGncnCDimy",
+	"d35uC83iTz0RMhok/AyCkAACwtlBPZIwtSVeDUYEFl3yeegvFxdt9TvfnqTumAoo3Yf4yaWU/pk9desn",
+	"4L92mm3mdeQsWC2a/azivTVgYyp7WEKzC1dzGyN4LSlWc1ehNPu7lJQ6lDojzG5QoSaimhjAwYQbqv/x",
+	"4jcNLe1oCvYbN9M4uqhWPzMSakjyPDUgnx8+yUtKwkc65D4WKto7Pyc/SnlwCiHvwmK8mzJGTYBDE0gk",
+	"uSC7O5YatwhXlrxlnWnylEiSU6ZFwrRAPEIkmS6rWBUY718Ve4jptMgiCla85Lu7d+/u7e/v7+/s6H5v",
+	"792+S9+/c4/dZQHrs5De2qODAb2zF4QBvTWgt3cDGt5ld+/SHXb7zmBw+9adcCdg77PdnffD9/thVbXC",
+	"Eg641Gq50viXV9jTTTurv2tXfS0iBi+ht3NxCI8fWtuj2d8ZaVqwN0BIHlOR0ojEzD4/mONRiEkoZNKq",
+	"MQHDd2drGU0vh73mnteajAMbr80t7GvVlRT/P/aupzeO2g1/FWsvv400u0m3+akiOUVBVStoFJpDT4g6",
+	"Y8/uKF57anuaRIgTqlQhUCWEOHFpJRAn4IAUIT7Phn4M5Neev2un2d3AApnbJtrx7PjP87xjP+/7XFtG",
+	"0bz+sTPoRH2z8EdnZxv1uk++fQwXlVTm9aeYa+WcfnfmgQdcvgowIMM2+DYwdM/5g0bFlKGkNF+zbR7D",
+	"4Hvg1NM3lTy7GReZ5zCxH/j6Wkx46qAsl7ywuyvSL4o+7OLeLu4NCfHdYK9XhO8Jaa8pxn8SvHKlsHa9",
+	"4vxgd5Dl+4PcRIeQUI80YLM8FLZru5Pzd3L+f8Nb0FFB04a3bUwQ4OvmTlUp+Lflnj1+j65CdBvud1FG",
+	"OThPkZKAgJhjzGPKmNMFd8TdEXeDuO18Wpa4Fzj6DB9kbvtcTTndNbG1I7rOBfM2H/kthcB2YiPs3YsK",
+	"bUUF06waMUm/qMFTxSXdcUCHrtSbP7cqtP4le/zLhP6rxfzXCfY7QQi/zYhtc+8WgetrJOE560tnlBvK",
+	"vYsQHY6HKMPgXZJqV8AGYITuoAQzRZ92EN9BfCh98m8IoNeUOulhj2umUD4JXrkSk6w3pfIfTaalH2lH",
+	"ql2W5S2JGizZLxQ4+PbcNqtts6BarCK44kR3fqvaqtqx1nSaadUShnYBRBdAXCUZqzrg5nLMoJJebU94",
+	"Wd8WyvOpWUdum7kXFXKVxh+U9KJeYoHw42WMUtangSuEE4vo3xrXLEzprauv0L1V49eJlf87KjlSX+6L",
+	"89Tmp4Vg6BObmeX+DKvjPsppXtQScJf+z0lWXC5VH6xuK6yLkBIlnipEariYdpueHaFl3oy6ppCxpki7",
+	"IU6bl9T5ko637w2OR5QO7t3dIoP3/p/QAdmid5LR1t0726My6TjDelJzAatW1Krp0stoXho8NlqNxxbl",
+	"sOX5K/Q6WnRmhJ4Z4CHdKd7tJLsSEMDN3AlsvdrFd6cFgblnyF/ZWX9COQL4rGysS0ScT504NJest9Pb",
+	"hAXnfkO7qQcUMz2x1tQppwqMx7VMY1XylVmWEsdwBEhZMkQHApn5Z/DcLtFhBSoiUz1fXYJxylWEtDgB",
+	"+49EUjVx9PLcaZCAEHJFpavYCD2ORsMt52U2iA3rA4coNJaY23KO1RC568ocpxS+rc9rv8787EBtCrBX",
+	"E0lZ2kFFFvNLNaptNypffVEmpJY41ag/++nN5cuLP775ffb5q43hfEEKX5c85CqXmMe05g/OBCa2cD0k",
+	"lJtvWC/OcwXlwW2HFR7iVSXhVh0JE2TN3/AIPqsIlY4oKkIJE6fxBEtX4d68yUNNTdSfXXw/e3Ex+/LF",
+	"BnQzxXCIIJ+nMS3L0VfV8gGOnG28LaiiJzbruSjV7vLVPL/LNZoxzBXqX3731eyL15ff/nb5+uVGOQcJ",
+	"jRmW1qIezNHtxB9TbtiYtu8GbXnudVi552Hl/DWhIZeyH19hVlB/GHApCNQ4EVzlTNspzSgZU4n6s69/",
+	"fPvzm9mrX97++oN9qIPDoyLCqTVsJrO03u7h9s0QpVyjUyFPzPhVusGjD/dQzER8Um+zvMDX4j7D6RRh",
+	"pVLrpfyutszXvR2bq8mgWN3jVGkbI6H+/f1Hu2jv8MD0sxT5eILu7z+qrxECNuqhp035AGcZSvmxONu1",
+	"TrBI0mlqizswJRDDnCg0obI+QFzoNHHg5Gv6fco0huILVr3O7czKpNAiFgxGyHRCw2LX/PPxmflAcKab",
+	"Awd+u8G5PXiWY5bqc/TB4cMKV8vnkNRASa01+w8vahSRlEZ5pmixbsFDN5bUOv+7vXGUUFcgyIsmrWk3",
+	"lsHegpeYVqpoC3ojUNcX4X7t3aR2l5L95u/wAEAtSQwOAKSUM2gH4TgWOTdgpSmeqqjuFmyZQYG7NayH",
+	"lI8HBJ8bsKacYFnHftNuYJrhnKQaMTE2DJBRqQTHbECwxoC3tpNdIkuDTghsy3z2ZwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

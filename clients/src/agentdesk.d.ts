@@ -3582,8 +3582,8 @@ export interface components {
          * @description Consecutive changes of one collection, column by column: change `i` of the batch is
          *     `{collection, op: op[i] (upsert when op is absent), id: id[i], version: version[i]}` with, for an
          *     upsert, `data` built of `fields`: for every name `f`, `data[f] = fields[f][i]`, except where `i` is
-         *     listed in `missing[f]` (the record has no such field). For a delete, `reason` is `reason[i]` and
-         *     its entries in `fields` are null.
+         *     listed in `missing[f]` (the record has no such field). The `k`-th delete of the batch has the
+         *     reason `reason[k]`, and its entries in `fields` are null.
          */
         SyncChangeBatch: {
             collection: components["schemas"]["SyncCollection"];
@@ -3593,17 +3593,21 @@ export interface components {
             version: number[];
             /** @description Kinds of the changes; absent when all are upserts. */
             op?: components["schemas"]["SyncOp"][];
-            /** @description Reasons of the deletes (`null` for an upsert); absent when there is no delete. */
-            reason?: ("deleted" | "out_of_scope" | null)[];
+            /** @description Reasons of the deletes, one per delete in the order of the batch (as `SyncChange.reason`); absent when there is no delete. */
+            reason?: ("deleted" | "out_of_scope")[];
             /** @description The records' fields by name, each an array with one value per change (as in the collection's schema of `SyncChange.data`). */
             fields: {
-                [key: string]: unknown[];
+                [key: string]: components["schemas"]["SyncFieldValue"][];
             };
             /** @description Fields some upserted records lack: the positions of those changes in the batch. */
             missing?: {
                 [key: string]: number[];
             };
         };
+        /** @description One record's value of a field: any JSON value its collection's schema allows, or null. */
+        SyncFieldValue: (string | null) | number | boolean | {
+            [key: string]: unknown;
+        } | unknown[];
         /** @description A page of changes. */
         SyncPullResponse: {
             /** @description Changes in commit order (essential collections first on a first sync). Empty with `format=columns`, where `batches` carries them. */

@@ -64,18 +64,22 @@ export async function clientCredentialsToken(c: ClientCredentials): Promise<Sche
 
 // changesOfBatches turns the batches of a `format=columns` pull page back
 // into its changes, in order (openapi.yaml's SyncChangeBatch): change i of
-// a batch has the batch's i-th id, version and op, and for an upsert the
-// record built of every field's i-th value but those listed missing.
+// a batch has the batch's i-th id, version and op; the k-th delete has the
+// k-th reason; an upsert has the record built of every field's i-th value
+// but those listed missing.
 export function changesOfBatches(batches: Schemas['SyncChangeBatch'][]): Schemas['SyncChange'][] {
   const out: Schemas['SyncChange'][] = [];
   for (const b of batches) {
     const missing = new Map(Object.entries(b.missing ?? {}).map(([f, at]) => [f, new Set(at)]));
+    let deletes = 0;
     b.id.forEach((id, i) => {
       const op = b.op?.[i] ?? 'upsert';
       const version = b.version[i];
       if (version === undefined) throw new Error(`batch of ${b.collection}: no version for change ${i}`);
       if (op === 'delete') {
-        out.push({ collection: b.collection, op, id, version, reason: b.reason?.[i] ?? undefined });
+        const reason = b.reason?.[deletes++];
+        if (reason === undefined) throw new Error(`batch of ${b.collection}: no reason for delete ${i}`);
+        out.push({ collection: b.collection, op, id, version, reason });
         return;
       }
       const data: Record<string, unknown> = {};

@@ -112,15 +112,16 @@ func appendBatch(b []byte, cs []Change) ([]byte, error) {
 			b = strconv.AppendQuote(b, cs[i].Op)
 		}
 		b = append(b, `],"reason":[`...)
+		k := 0
 		for i := range cs {
-			if i > 0 {
+			if cs[i].Op != OpDelete {
+				continue
+			}
+			if k > 0 {
 				b = append(b, ',')
 			}
-			if cs[i].Op == OpDelete {
-				b = strconv.AppendQuote(b, cs[i].Reason)
-			} else {
-				b = append(b, "null"...)
-			}
+			b = strconv.AppendQuote(b, cs[i].Reason)
+			k++
 		}
 		b = append(b, ']')
 	}
@@ -325,7 +326,7 @@ type batchJSON struct {
 	ID         []uuid.UUID                  `json:"id"`
 	Version    []int64                      `json:"version"`
 	Op         []string                     `json:"op"`
-	Reason     []*string                    `json:"reason"`
+	Reason     []string                     `json:"reason"`
 	Fields     map[string][]json.RawMessage `json:"fields"`
 	Missing    map[string][]int             `json:"missing"`
 }
@@ -342,7 +343,7 @@ func DecodeBatches(raw json.RawMessage) ([]Change, error) {
 	var out []Change
 	for bi, bt := range batches {
 		n := len(bt.ID)
-		if n == 0 || len(bt.Version) != n || (bt.Op != nil && len(bt.Op) != n) || (bt.Reason != nil && len(bt.Reason) != n) {
+		if n == 0 || len(bt.Version) != n || (bt.Op != nil && len(bt.Op) != n) {
 			return nil, fmt.Errorf("batch %d: columns of unequal length", bi)
 		}
 		missing := map[string]map[int]bool{}
@@ -357,16 +358,18 @@ func DecodeBatches(raw json.RawMessage) ([]Change, error) {
 				return nil, fmt.Errorf("batch %d: field %q has %d values for %d changes", bi, name, len(vs), n)
 			}
 		}
+		deletes := 0
 		for i := range n {
 			c := Change{Collection: bt.Collection, Op: OpUpsert, ID: bt.ID[i], Version: bt.Version[i]}
 			if bt.Op != nil {
 				c.Op = bt.Op[i]
 			}
 			if c.Op == OpDelete {
-				if bt.Reason == nil || bt.Reason[i] == nil {
+				if deletes >= len(bt.Reason) {
 					return nil, fmt.Errorf("batch %d: delete %d without a reason", bi, i)
 				}
-				c.Reason = *bt.Reason[i]
+				c.Reason = bt.Reason[deletes]
+				deletes++
 				out = append(out, c)
 				continue
 			}
@@ -382,6 +385,9 @@ func DecodeBatches(raw json.RawMessage) ([]Change, error) {
 			}
 			c.Data = b
 			out = append(out, c)
+		}
+		if deletes != len(bt.Reason) {
+			return nil, fmt.Errorf("batch %d: %d reasons for %d deletes", bi, len(bt.Reason), deletes)
 		}
 	}
 	return out, nil

@@ -46,6 +46,12 @@ func TestColumnsRoundTrip(t *testing.T) {
 			{Collection: "tasks", Op: OpUpsert, ID: id(4), Version: 1, Data: []byte(`{}`)},
 			{Collection: "customers", Op: OpUpsert, ID: id(5), Version: 1, Data: []byte(`{"t":false}`)},
 		}, 3},
+		{"reasons in the order of the deletes", []Change{
+			{Collection: "policies", Op: OpDelete, ID: id(1), Version: 9, Reason: ReasonOutOfScope},
+			{Collection: "policies", Op: OpUpsert, ID: id(2), Version: 1, Data: []byte(`{"n":1}`)},
+			{Collection: "policies", Op: OpDelete, ID: id(3), Version: 3, Reason: ReasonDeleted},
+			{Collection: "policies", Op: OpDelete, ID: id(4), Version: 5, Reason: ReasonOutOfScope},
+		}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -91,6 +97,21 @@ func TestAppendColumnsRejectsMalformedRecords(t *testing.T) {
 	}
 }
 
+func TestDecodeBatchesRejectsInconsistentColumns(t *testing.T) {
+	const id = `"00000000-0000-0000-0000-000000000001"`
+	for name, raw := range map[string]string{
+		"versions short":   `[{"collection":"tasks","id":[` + id + `],"version":[],"fields":{}}]`,
+		"field short":      `[{"collection":"tasks","id":[` + id + `],"version":[1],"fields":{"a":[]}}]`,
+		"delete no reason": `[{"collection":"tasks","id":[` + id + `],"version":[1],"op":["delete"],"fields":{}}]`,
+		"extra reason":     `[{"collection":"tasks","id":[` + id + `],"version":[1],"op":["delete"],"reason":["deleted","deleted"],"fields":{}}]`,
+		"not an array":     `{}`,
+	} {
+		if _, err := DecodeBatches(json.RawMessage(raw)); err == nil {
+			t.Errorf("%s: decoded %s", name, raw)
+		}
+	}
+}
+
 // splitObject agrees with encoding/json on every valid object and never
 // panics on anything else.
 func FuzzSplitObject(f *testing.F) {
@@ -124,5 +145,29 @@ func FuzzSplitObject(f *testing.F) {
 		if n != len(fields) {
 			t.Fatalf("splitObject(%q): %d members, want %d", raw, len(fields), n)
 		}
+	})
+}
+
+// DecodeBatches reads a server's answer: it returns an error, never
+// panics, on anything it is given.
+func FuzzDecodeBatches(f *testing.F) {
+	p := &Page{Changes: []Change{
+		{Collection: "tasks", Op: OpUpsert, ID: uuid.UUID{15: 1}, Version: 2, Data: []byte(`{"a":1}`)},
+		{Collection: "tasks", Op: OpDelete, ID: uuid.UUID{15: 2}, Version: 3, Reason: ReasonDeleted},
+	}}
+	raw, err := p.AppendColumnsJSON(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var body struct {
+		Batches json.RawMessage `json:"batches"`
+	}
+	if err := json.Unmarshal(raw, &body); err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte(body.Batches))
+	f.Add([]byte(`[{"collection":"tasks","id":[],"version":[],"fields":{},"missing":{"a":[-1,99]}}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = DecodeBatches(b)
 	})
 }
