@@ -176,6 +176,7 @@ func Load(ctx context.Context, db *store.DB, p *pii.Protector, opts Options) (Su
 		rs := time.Now()
 		r := plan.NewRecomputer(db, opts.Clock, opts.Log, opts.Workers)
 		r.TxCustomers = opts.TxCustomers
+		r.SweepOrder = func(ctx context.Context) ([]uuid.UUID, error) { return writeOrder(ctx, db) }
 		st, err := r.RunOnce(ctx)
 		if err != nil {
 			return sum, fmt.Errorf("recompute portraits and plans: %w", err)
@@ -195,6 +196,30 @@ func Load(ctx context.Context, db *store.DB, p *pii.Protector, opts Options) (Su
 	sum.ChangeLog = n
 	sum.Total = time.Since(start)
 	return sum, nil
+}
+
+// writeOrder lists the customers in the order their rows lie in the
+// table, which is the order the loader wrote them (and their policies and
+// interactions) in: SQLite's rowid, PostgreSQL's physical row address.
+func writeOrder(ctx context.Context, db *store.DB) ([]uuid.UUID, error) {
+	q := `SELECT id FROM customers ORDER BY rowid`
+	if db.Dialect == dialect.Postgres {
+		q = `SELECT id FROM customers ORDER BY ctid`
+	}
+	rows, err := db.SQL.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("customers in write order: %w", err)
+	}
+	defer rows.Close()
+	var ids []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // analyze refreshes the planner's statistics after a bulk load, as

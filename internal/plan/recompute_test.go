@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/agentdesk/agentdesk/ent"
+	"github.com/agentdesk/agentdesk/ent/changelog"
 	"github.com/agentdesk/agentdesk/ent/insurancepolicy"
 	"github.com/agentdesk/agentdesk/ent/portrait"
 	"github.com/agentdesk/agentdesk/ent/serviceplan"
@@ -222,5 +223,57 @@ func TestRecomputerTxCustomers(t *testing.T) {
 			t.Fatalf("run on a new day = %+v, want 9 customers, the 2 new ones written", st)
 		}
 		alone("new day")
+	})
+}
+
+// A sweep in SweepOrder takes the customers in that order, in batches,
+// covers every one of them, and leaves the book current: the next run
+// sweeps nothing.
+func TestRecomputerSweepOrder(t *testing.T) {
+	clk := clock.NewFake(noon(2026, 3, 18, "Asia/Shanghai"))
+	storetest.EachWith(t, storetest.Options{Clock: clk}, func(t *testing.T, db *store.DB) {
+		seed, ag := builtinsAndAgent(t, db)
+		var ids []uuid.UUID
+		for range 7 {
+			cu := seed.Customer(ag, portraittest.Day(2026, 1, 1), nil)
+			seed.Interaction(cu, time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC), "咨询")
+			ids = append(ids, cu.ID)
+		}
+		// The reverse of the order the customers were made in, which is
+		// neither their ids' order nor the table's.
+		order := make([]uuid.UUID, len(ids))
+		for i, id := range ids {
+			order[len(ids)-1-i] = id
+		}
+		calls := 0
+		r := plan.NewRecomputer(db, clk, slog.New(slog.NewTextHandler(io.Discard, nil)), 1)
+		r.BatchSize = 3 // TxCustomers 1: one worker recomputes one customer after the other
+		r.SweepOrder = func(context.Context) ([]uuid.UUID, error) { calls++; return order, nil }
+		st := runOnce(t, r)
+		if !st.Swept || st.Customers != 7 || st.PortraitsWritten != 7 || st.PlansWritten != 7 || calls != 1 {
+			t.Fatalf("run = %+v after %d reads of the order, want one sweep writing 7 portraits and plans", st, calls)
+		}
+		// The portraits were logged in the order given.
+		seq, err := db.Client.ChangeLog.Query().Order(ent.Asc(changelog.FieldID)).All(seed.Ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []uuid.UUID
+		for _, c := range seq {
+			if c.Collection == store.Portraits && c.CustomerID != nil {
+				got = append(got, *c.CustomerID)
+			}
+		}
+		if len(got) != 7 {
+			t.Fatalf("%d portraits logged, want 7", len(got))
+		}
+		for i := range order {
+			if got[i] != order[i] {
+				t.Fatalf("portraits written in the order %v, want %v", got, order)
+			}
+		}
+		if st := runOnce(t, r); st.Swept || st.Customers != 0 || calls != 1 {
+			t.Fatalf("second run = %+v (%d reads of the order), want nothing to do", st, calls)
+		}
 	})
 }
