@@ -67,7 +67,8 @@ type Config struct {
 	// Link of the computed first-sync time.
 	LinkBitsPerSecond float64
 	LinkRTT           time.Duration
-	// Limit of a pull page.
+	// Limit of a pull page: 50,000 (the most; pages are bounded in bytes
+	// well before) when 0.
 	Limit int
 	Log   io.Writer
 }
@@ -114,7 +115,7 @@ func (c *Config) Defaults() {
 		c.LinkRTT = 300 * time.Millisecond
 	}
 	if c.Limit <= 0 {
-		c.Limit = 5000
+		c.Limit = 50000
 	}
 	if c.Log == nil {
 		c.Log = io.Discard

@@ -72,7 +72,7 @@ func secondaryIndexes(ctx context.Context, db *store.DB, tables []string) ([]ind
 
 // createIndexes creates the dropped indexes again (those that exist
 // already are left alone), on PostgreSQL with 1 GB of maintenance memory
-// for the sorts.
+// for the sorts, on SQLite with a helper thread for them.
 func createIndexes(ctx context.Context, db *store.DB, log *slog.Logger, idx []index) error {
 	start := time.Now()
 	conn, err := db.SQL.Conn(ctx) // a SET holds for its connection
@@ -80,10 +80,12 @@ func createIndexes(ctx context.Context, db *store.DB, log *slog.Logger, idx []in
 		return err
 	}
 	defer conn.Close()
+	setup := "PRAGMA threads = 2" // SQLite's sorter may use a second core
 	if db.Dialect == dialect.Postgres {
-		if _, err := conn.ExecContext(ctx, "SET maintenance_work_mem = '1GB'"); err != nil {
-			return err
-		}
+		setup = "SET maintenance_work_mem = '1GB'"
+	}
+	if _, err := conn.ExecContext(ctx, setup); err != nil {
+		return err
 	}
 	var errs []error
 	for _, ix := range idx {

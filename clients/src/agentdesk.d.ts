@@ -4904,7 +4904,7 @@ export interface components {
          * @example 1
          */
         SchemaVersion: number;
-        /** @description Maximum number of changes in the page (pages are also bounded in bytes). */
+        /** @description Maximum number of changes in the page. Pages are also bounded in bytes of records: 512 KB, a first sync's 4 MB, or 24 MB with `format=columns`. */
         SyncLimit: number;
         /** @description Only records of this customer. */
         CustomerIdFilter: string;
@@ -7107,9 +7107,9 @@ export interface operations {
             query?: {
                 /** @description Cursor of the last completed pull; absent on a first sync. */
                 cursor?: string;
-                /** @description Maximum number of changes in the page (pages are also bounded in bytes). */
+                /** @description Maximum number of changes in the page. Pages are also bounded in bytes of records: 512 KB, a first sync's 4 MB, or 24 MB with `format=columns`. */
                 limit?: components["parameters"]["SyncLimit"];
-                /** @description How the page carries its changes: `changes` (the default), one object per change in `changes`; `columns`, the same changes in `batches`, column by column, which compresses to about a fifth less with zstd on a first sync (field names are not repeated and like values sit side by side; gzip's small window gains less). Both carry the same changes in the same order under the same cursors. */
+                /** @description How the page carries its changes: `changes` (the default), one object per change in `changes`; `columns`, the same changes in `batches`, column by column, which compresses to about a fifth less with zstd on a first sync (field names are not repeated and like values sit side by side; gzip's small window gains less). Both carry the same changes in the same order; a first sync's pages may hold more of them with `columns` (up to 24 MB of records instead of 4 MB, within `limit`), since long columns compress better: a 2,000-customer book's essential part then comes in one or two pages. */
                 format?: "changes" | "columns";
                 /**
                  * @description Version of the client's local schema; an unsupported one gets 426.

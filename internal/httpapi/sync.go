@@ -199,6 +199,7 @@ func (s *Server) PullChanges(ctx context.Context, req api.PullChangesRequestObje
 		return nil, apperr.Invalid("format is not supported",
 			apperr.FieldError{Field: "format", Code: "enum", Message: "must be changes or columns"})
 	}
+	in.Columns = p.Format != nil && *p.Format == api.Columns
 	page, err := s.sync.engine.Pull(ctx, in)
 	if err != nil {
 		return nil, err

@@ -304,6 +304,7 @@ func (r *Recomputer) sweepBatch(ctx context.Context, env *Env, sw *sweepState, n
 		return false, err
 	}
 	sw.After = ids[len(ids)-1]
+	r.log.Debug("sweep batch recomputed", "customers", len(ids))
 	b, _ := json.Marshal(sw)
 	if err := r.setMeta(ctx, MetaSweep, string(b)); err != nil {
 		return false, err
@@ -327,6 +328,7 @@ func (r *Recomputer) sweepOrdered(ctx context.Context, env *Env, sw *sweepState,
 		return false, err
 	}
 	sw.ordered = sw.ordered[len(ids):]
+	r.log.Debug("sweep batch recomputed", "customers", len(ids), "left", len(sw.ordered))
 	return len(sw.ordered) == 0, nil
 }
 

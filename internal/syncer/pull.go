@@ -16,6 +16,9 @@ type PullRequest struct {
 	Limit int
 	// SchemaVersion is the client's schema version; SchemaVersion when nil.
 	SchemaVersion *int
+	// Columns says the client takes the page by column (format=columns):
+	// a first sync's pages may then hold SnapshotColumnsPageBytes.
+	Columns bool
 }
 
 // Pull returns the next page of changes in the caller's scope (the
@@ -34,9 +37,9 @@ func (e *Engine) Pull(ctx context.Context, req PullRequest) (*Page, error) {
 	switch {
 	case limit == 0:
 		limit = DefaultLimit
-	case limit < 0 || limit > MaxLimit:
+	case limit < 0 || limit > MaxPullLimit:
 		return nil, apperr.Invalid("limit is out of range", apperr.FieldError{Field: "limit", Code: "out_of_range",
-			Message: fmt.Sprintf("must be between 1 and %d", MaxLimit)})
+			Message: fmt.Sprintf("must be between 1 and %d", MaxPullLimit)})
 	}
 	schema, err := checkSchema(req.SchemaVersion)
 	if err != nil {
@@ -55,6 +58,15 @@ func (e *Engine) Pull(ctx context.Context, req PullRequest) (*Page, error) {
 	pageBytes := e.opts.PageBytes
 	if cur.phase == phaseSnapshot {
 		pageBytes = e.opts.SnapshotPageBytes
+		if req.Columns {
+			pageBytes = e.opts.SnapshotColumnsPageBytes
+		}
+		select {
+		case e.builds <- struct{}{}:
+			defer func() { <-e.builds }()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	b := newBuilder(limit, pageBytes)
 	essential := true

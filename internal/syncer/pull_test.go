@@ -2,7 +2,10 @@ package syncer
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
@@ -150,4 +153,75 @@ func sorted(s []string) []string {
 	out := append([]string(nil), s...)
 	slicesSort(out)
 	return out
+}
+
+// A client that takes its pages by column gets a first sync in pages of
+// SnapshotColumnsPageBytes: fewer pages, holding the same changes in the
+// same order. First-sync pages are built SnapshotBuilds at a time:
+// concurrent first syncs wait for their turn and all complete.
+func TestSnapshotColumnsPages(t *testing.T) {
+	opts := Options{SnapshotPageBytes: 2 << 10, SnapshotColumnsPageBytes: 16 << 10, SnapshotBuilds: 1}
+	eachEnvWith(t, opts, func(t *testing.T, v *env) {
+		a := v.agent(auth.RoleAgent, nil)
+		for range 6 {
+			v.family(a)
+		}
+		firstSync := func(columns bool) (pages int, changes []Change, err error) {
+			cursor := ""
+			for {
+				p, err := v.e.Pull(v.as(a), PullRequest{Cursor: cursor, Limit: MaxPullLimit, Columns: columns})
+				if err != nil {
+					return pages, changes, err
+				}
+				pages++
+				for _, c := range p.Changes {
+					c.Data = nil // rendered alike; compared by version
+					changes = append(changes, c)
+				}
+				if !p.HasMore {
+					return pages, changes, nil
+				}
+				cursor = p.Cursor
+			}
+		}
+		rowPages, rows, err := firstSync(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		colPages, cols, err := firstSync(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if colPages >= rowPages || colPages < 2 {
+			t.Errorf("first sync in %d pages by column, %d by change: want fewer by column (but more than one)", colPages, rowPages)
+		}
+		if diff := cmp.Diff(rows, cols); diff != "" {
+			t.Fatalf("changes by column differ (-by change +by column):\n%s", diff)
+		}
+
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		got := make([][]Change, 4)
+		for i := range 4 {
+			wg.Go(func() { _, got[i], errs[i] = firstSync(i%2 == 0) })
+		}
+		wg.Wait()
+		for i := range 4 {
+			if errs[i] != nil {
+				t.Fatalf("concurrent first sync %d: %v", i, errs[i])
+			}
+			if diff := cmp.Diff(rows, got[i]); diff != "" {
+				t.Errorf("concurrent first sync %d (-want +got):\n%s", i, diff)
+			}
+		}
+		// A first sync whose context ends while it waits for its turn
+		// gives up.
+		v.e.builds <- struct{}{}
+		ctx, cancel := context.WithTimeout(v.as(a), 50*time.Millisecond)
+		defer cancel()
+		if _, err := v.e.Pull(ctx, PullRequest{Columns: true}); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("pull waiting past its deadline = %v, want the deadline", err)
+		}
+		<-v.e.builds
+	})
 }
