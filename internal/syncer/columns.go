@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -40,16 +39,7 @@ func (p *Page) AppendColumnsJSON(b []byte) ([]byte, error) {
 		}
 		i = j
 	}
-	b = append(b, `],"cursor":"`...)
-	b = append(b, p.Cursor...)
-	b = append(b, `","has_more":`...)
-	b = strconv.AppendBool(b, p.HasMore)
-	b = append(b, `,"essential_complete":`...)
-	b = strconv.AppendBool(b, p.EssentialComplete)
-	b = append(b, `,"server_time":"`...)
-	b = p.ServerTime.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `"}`...)
-	return b, nil
+	return p.appendTail(b), nil
 }
 
 // column is one field of a batch: its value for each change (nil: the

@@ -83,6 +83,12 @@ func (p *Page) AppendJSON(b []byte) []byte {
 		}
 		b = append(b, '}')
 	}
+	return p.appendTail(b)
+}
+
+// appendTail closes a page's array of changes (or batches) and appends
+// the rest of SyncPullResponse.
+func (p *Page) appendTail(b []byte) []byte {
 	b = append(b, `],"cursor":"`...)
 	b = append(b, p.Cursor...)
 	b = append(b, `","has_more":`...)
