@@ -79,3 +79,28 @@ test('native sync: first pull, push, incremental pull, 304, replay — through P
   assert.equal(bad.body.results[0].status, 'rejected');
   assert.equal(bad.body.results[0].error.status, 400);
 });
+
+test('changesOfBatches: upserts and deletes in order, reasons by delete, missing fields', () => {
+  const a = '00000000-0000-0000-0000-00000000000a';
+  const b = '00000000-0000-0000-0000-00000000000b';
+  const c = '00000000-0000-0000-0000-00000000000c';
+  const batches = [
+    {
+      collection: 'tasks',
+      id: [a, b, c],
+      version: [3, 1, 7],
+      op: ['delete', 'upsert', 'delete'],
+      reason: ['out_of_scope', 'deleted'],
+      fields: { title: [null, '回访', null], due_at: [null, null, null] },
+      missing: { due_at: [1] },
+    },
+    { collection: 'customers', id: [b], version: [2], fields: { name: ['王芳'] } },
+  ];
+  assert.deepEqual(changesOfBatches(batches), [
+    { collection: 'tasks', op: 'delete', id: a, version: 3, reason: 'out_of_scope' },
+    { collection: 'tasks', op: 'upsert', id: b, version: 1, data: { title: '回访' } },
+    { collection: 'tasks', op: 'delete', id: c, version: 7, reason: 'deleted' },
+    { collection: 'customers', op: 'upsert', id: b, version: 2, data: { name: '王芳' } },
+  ]);
+  assert.throws(() => changesOfBatches([{ ...batches[0], reason: ['deleted'] }]), /no reason/);
+});
