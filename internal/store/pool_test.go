@@ -42,8 +42,9 @@ func TestSQLiteCacheSize(t *testing.T) {
 }
 
 // BulkLoad's connections do not wait for the disk at commit; SQLite's
-// also get the bulk page cache and statement journals in memory. A
-// server's keep synchronous commits.
+// also get the bulk page cache and statement journals in memory,
+// PostgreSQL's plan each statement for its parameters. A server's keep
+// synchronous commits and cached plans.
 func TestBulkLoadConnections(t *testing.T) {
 	type setting struct{ query, server, bulk string }
 	settings := map[string][]setting{
@@ -53,7 +54,7 @@ func TestBulkLoadConnections(t *testing.T) {
 			{"PRAGMA temp_store", "0", "2"},
 			{"PRAGMA journal_mode", "wal", "wal"},
 		},
-		dialect.Postgres: {{"SHOW synchronous_commit", "on", "off"}},
+		dialect.Postgres: {{"SHOW synchronous_commit", "on", "off"}, {"SHOW plan_cache_mode", "auto", "force_custom_plan"}},
 	}
 	for _, dial := range []string{dialect.SQLite, dialect.Postgres} {
 		t.Run(dial, func(t *testing.T) {
