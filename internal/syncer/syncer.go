@@ -157,9 +157,9 @@ type Options struct {
 	// DefaultSnapshotColumnsPageBytes when 0.
 	SnapshotColumnsPageBytes int
 	// SnapshotBuilds bounds the first-sync pages built at once: a page
-	// holds its records' JSON a few times over while it is built, up to
-	// ~100 MB for a 24 MB page, and reads the database hardest. Twice
-	// GOMAXPROCS when 0; the others wait for their turn.
+	// holds its records' JSON a few times over while it is built (the
+	// records, the page's encoding), and it reads the database hardest.
+	// Twice GOMAXPROCS when 0; the others wait for their turn.
 	SnapshotBuilds int
 	// WatermelonSchemas is the history of the WatermelonDB app schema,
 	// oldest first; the package's WatermelonSchemas when nil.
