@@ -137,8 +137,8 @@ type pullResponse struct {
 	page           *syncer.Page
 	ifNoneMatch    string
 	acceptEncoding string
-	// format is syncer.FormatChanges or syncer.FormatColumns.
-	format string
+	// columns: the page goes by column (format=columns).
+	columns bool
 }
 
 func (r pullResponse) VisitPullChangesResponse(w http.ResponseWriter) error {
@@ -152,7 +152,7 @@ func (r pullResponse) VisitPullChangesResponse(w http.ResponseWriter) error {
 	}
 	raw := r.page.AppendJSON(make([]byte, 0, 1024))
 	size := len(raw)
-	if r.format == syncer.FormatColumns {
+	if r.columns {
 		var err error
 		if raw, err = r.page.AppendColumnsJSON(raw[:0]); err != nil {
 			return err
@@ -195,19 +195,12 @@ func (s *Server) PullChanges(ctx context.Context, req api.PullChangesRequestObje
 		v := int(*p.SchemaVersion)
 		in.SchemaVersion = &v
 	}
-	if p.Format != nil && !p.Format.Valid() {
-		return nil, apperr.Invalid("format is not supported",
-			apperr.FieldError{Field: "format", Code: "enum", Message: "must be changes or columns"})
-	}
 	in.Columns = p.Format != nil && *p.Format == api.Columns
 	page, err := s.sync.engine.Pull(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	out := pullResponse{h: s.sync, page: page, format: syncer.FormatChanges}
-	if p.Format != nil {
-		out.format = string(*p.Format)
-	}
+	out := pullResponse{h: s.sync, page: page, columns: in.Columns}
 	if p.IfNoneMatch != nil {
 		out.ifNoneMatch = *p.IfNoneMatch
 	}

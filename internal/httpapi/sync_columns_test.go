@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/agentdesk/agentdesk/api"
 	"github.com/agentdesk/agentdesk/internal/apptest"
 	"github.com/agentdesk/agentdesk/internal/syncer"
 )
@@ -54,7 +55,7 @@ func pullFlat(t *testing.T, e *apptest.Env, token, cursor, format string, limit 
 			}
 			out = append(out, fc)
 		}
-		if format == syncer.FormatColumns {
+		if format == string(api.Columns) {
 			if len(p.Changes) != 0 {
 				t.Fatalf("format=columns carries changes: %s", res.Body)
 			}
@@ -92,8 +93,8 @@ func TestSyncPullColumns(t *testing.T) {
 		recompute(t, e)
 		same := func(what, cursor string, limit int) string {
 			t.Helper()
-			rows, rc := pullFlat(t, e, f.tm.agent1, cursor, syncer.FormatChanges, limit)
-			cols, cc := pullFlat(t, e, f.tm.agent1, cursor, syncer.FormatColumns, limit)
+			rows, rc := pullFlat(t, e, f.tm.agent1, cursor, string(api.Changes), limit)
+			cols, cc := pullFlat(t, e, f.tm.agent1, cursor, string(api.Columns), limit)
 			if len(rows) == 0 {
 				t.Fatalf("%s: no changes", what)
 			}
@@ -117,7 +118,7 @@ func TestSyncPullColumns(t *testing.T) {
 		if res.Status != 200 {
 			t.Fatalf("edit: %d %s", res.Status, res.Body)
 		}
-		rows, _ := pullFlat(t, e, f.tm.agent1, cur, syncer.FormatChanges, 1000)
+		rows, _ := pullFlat(t, e, f.tm.agent1, cur, string(api.Changes), 1000)
 		deletes := 0
 		for _, c := range rows {
 			if c.Op == syncer.OpDelete {

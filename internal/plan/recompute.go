@@ -319,7 +319,7 @@ func (r *Recomputer) sweepOrdered(ctx context.Context, env *Env, sw *sweepState,
 		if err != nil {
 			return false, fmt.Errorf("sweep order: %w", err)
 		}
-		sw.ordered = append(make([]uuid.UUID, 0, len(ids)), ids...)
+		sw.ordered = ids
 	}
 	ids := sw.ordered[:min(r.BatchSize, len(sw.ordered))]
 	s, err := r.process(ctx, env, ids, now)

@@ -11,12 +11,6 @@ import (
 	"github.com/google/uuid"
 )
 
-// Page formats of the native pull (openapi.yaml's `format` parameter).
-const (
-	FormatChanges = "changes"
-	FormatColumns = "columns"
-)
-
 // AppendColumnsJSON appends the page as SyncPullResponse with its changes
 // in batches (format=columns): each run of consecutive changes of one
 // collection becomes one SyncChangeBatch, its records' fields side by
